@@ -1,0 +1,305 @@
+//! The claim readers: `requesting_user_id()`, `jwt_claims()`, `jwt_claim*()` and friends.
+//!
+//! Each is a V1 function served through the per-call-site cache (`callsite.rs`); on a miss it
+//! asks `source.rs` for the claims and the core (`claims.rs`) for the value. All are
+//! `STABLE PARALLEL SAFE`; the path readers are `STRICT` (a NULL path gives NULL, as `#>>` does).
+
+use crate::callsite::{serve, v1_function, Answer};
+use crate::claims::{as_bool, as_number_text, as_text_array, get_path, text_of};
+use crate::errors::{wrong_type, SqlError};
+use crate::source::{view, View};
+use crate::{clerk, datums, gucs};
+use pgrx::pg_sys::Datum;
+use pgrx::FromDatum;
+use std::borrow::Cow;
+
+/// Reads the claims a top-level reader needs and applies `read` to them. `None` claims (no
+/// setting, nothing in the legacy settings) answer NULL.
+fn with_view(
+    names: &[&str],
+    read: impl FnOnce(&View) -> Result<Answer, SqlError>,
+) -> Result<(Answer, bool), SqlError> {
+    let (view, cacheable) = view(names);
+    let answer = match view {
+        Some(v) => read(&v)?,
+        None => Answer::Null,
+    };
+    Ok((answer, cacheable))
+}
+
+/// Whether Clerk's pending-session rule hides these claims (`pg_jwt_claims.pending_session`).
+pub fn signed_out(view: &View) -> bool {
+    gucs::pending_session() == gucs::PendingSession::SignedOut && clerk::is_pending(view.value())
+}
+
+/// A top-level string identity claim, NULL when absent, '' or the session is pending.
+fn identity(fcinfo: pgrx::pg_sys::FunctionCallInfo, claim: &'static str) -> Datum {
+    // SAFETY: called from a V1 entry point with its own fcinfo; no arguments.
+    unsafe {
+        serve(fcinfo, |_| {
+            with_view(&[claim, "sts"], |v| {
+                if signed_out(v) {
+                    return Ok(Answer::Null);
+                }
+                let value = match v {
+                    View::Shared(c) => c.json_field_text(claim),
+                    View::Assembled(o) => o.get(claim).and_then(text_of),
+                };
+                datums::opt_text(value.as_deref().filter(|s| !s.is_empty()), &[claim])
+            })
+        })
+    }
+}
+
+/// A top-level claim as text (`claims ->> name`), NULL when absent.
+fn top_text(fcinfo: pgrx::pg_sys::FunctionCallInfo, claim: &'static str) -> Datum {
+    // SAFETY: as for `identity`.
+    unsafe {
+        serve(fcinfo, |_| {
+            with_view(&[claim], |v| match v.value().get(claim) {
+                None => Ok(Answer::Null),
+                Some(value) => {
+                    datums::opt_text(datums::jsonb_text(value, &[claim])?.as_deref(), &[claim])
+                }
+            })
+        })
+    }
+}
+
+v1_function!(
+    /// `requesting_user_id() → text`: the `sub` claim, exactly as the guide's
+    /// `nullif(current_setting('request.jwt.claims', true)::json->>'sub', '')` computes it.
+    /// NULL when there are no claims, no `sub`, `sub` is '', or the Clerk session is pending
+    /// (unless `pg_jwt_claims.pending_session = allow`). Raises 22P02 when the claims setting is
+    /// not a JSON object. Example: `using (user_id = requesting_user_id())`.
+    pg_jwt_claims_requesting_user_id, pg_finfo_pg_jwt_claims_requesting_user_id,
+    |fcinfo| identity(fcinfo, "sub")
+);
+
+v1_function!(
+    /// `requesting_session_id() → text`: the `sid` claim; NULL as for `requesting_user_id()`.
+    pg_jwt_claims_requesting_session_id, pg_finfo_pg_jwt_claims_requesting_session_id,
+    |fcinfo| identity(fcinfo, "sid")
+);
+
+v1_function!(
+    /// `jwt_role() → text`: the `role` claim (`authenticated`, `anon`, …), NULL when absent.
+    pg_jwt_claims_jwt_role, pg_finfo_pg_jwt_claims_jwt_role,
+    |fcinfo| top_text(fcinfo, "role")
+);
+
+v1_function!(
+    /// `jwt_email() → text`: the `email` claim, NULL when absent.
+    pg_jwt_claims_jwt_email, pg_finfo_pg_jwt_claims_jwt_email,
+    |fcinfo| top_text(fcinfo, "email")
+);
+
+v1_function!(
+    /// `jwt_claims() → jsonb`: the whole claims object; SQL NULL when the claims setting is
+    /// unset or ''. Raises 22P02 when it is not a JSON object.
+    pg_jwt_claims_jwt_claims, pg_finfo_pg_jwt_claims_jwt_claims,
+    |fcinfo| {
+        serve(fcinfo, |_| {
+            let (view, cacheable) = view(&[]);
+            let answer = match view {
+                Some(View::Shared(c)) => Answer::Varlena(datums::jsonb(c.value(), &[])?),
+                _ => Answer::Null,
+            };
+            Ok((answer, cacheable))
+        })
+    }
+);
+
+/// Reads the `VARIADIC path text[]` argument and the value at that path, then applies `read`.
+/// A NULL path element answers NULL, as `#>>` does.
+unsafe fn at_path(
+    fcinfo: pgrx::pg_sys::FunctionCallInfo,
+    read: impl FnOnce(Option<&serde_json::Value>, &[&str]) -> Result<Answer, SqlError>,
+) -> Datum {
+    unsafe {
+        serve(fcinfo, |args| {
+            let Some(Some(bytes)) = args.first() else {
+                return Ok((Answer::Null, true));
+            };
+            let path: Option<Vec<Option<String>>> =
+                Vec::<Option<String>>::from_datum(Datum::from(bytes.as_ptr()), false);
+            let Some(path) = path.and_then(|p| p.into_iter().collect::<Option<Vec<String>>>())
+            else {
+                return Ok((Answer::Null, true));
+            };
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            let (view, cacheable) = view(path.first().map_or(&[][..], std::slice::from_ref));
+            // A path into the legacy settings only reaches top-level claims.
+            let value = view
+                .as_ref()
+                .filter(|v| path.len() == 1 || matches!(v, View::Shared(_)))
+                .and_then(|v| get_path(v.value(), &path));
+            Ok((read(value, &path)?, cacheable))
+        })
+    }
+}
+
+v1_function!(
+    /// `jwt_claim(VARIADIC path text[]) → text`: the claim at `path` with `#>>` semantics
+    /// (`jwt_claim('email')`, `jwt_claim('o', 'id')`, array elements by index); NULL when absent
+    /// or JSON null. Objects, arrays and numbers come back as jsonb prints them.
+    pg_jwt_claims_jwt_claim, pg_finfo_pg_jwt_claims_jwt_claim,
+    |fcinfo| {
+        at_path(fcinfo, |value, path| match value {
+            None => Ok(Answer::Null),
+            Some(v) => datums::opt_text(datums::jsonb_text(v, path)?.as_deref(), path),
+        })
+    }
+);
+
+v1_function!(
+    /// `jwt_claim_json(VARIADIC path text[]) → jsonb`: the claim at `path` with `#>` semantics;
+    /// SQL NULL when absent (a JSON null claim is the jsonb `null`).
+    pg_jwt_claims_jwt_claim_json, pg_finfo_pg_jwt_claims_jwt_claim_json,
+    |fcinfo| {
+        at_path(fcinfo, |value, path| match value {
+            None => Ok(Answer::Null),
+            Some(v) => Ok(Answer::Varlena(datums::jsonb(v, path)?)),
+        })
+    }
+);
+
+v1_function!(
+    /// `jwt_claim_bool(VARIADIC path text[]) → boolean`: a JSON boolean; NULL when absent or
+    /// JSON null; 42804 for any other JSON type.
+    pg_jwt_claims_jwt_claim_bool, pg_finfo_pg_jwt_claims_jwt_claim_bool,
+    |fcinfo| {
+        at_path(fcinfo, |value, path| match as_bool(value) {
+            Ok(Some(b)) => Ok(Answer::Value(Datum::from(b))),
+            Ok(None) => Ok(Answer::Null),
+            Err(wrong) => Err(wrong_type(path, &wrong)),
+        })
+    }
+);
+
+/// The typed readers over JSON numbers share this: NULL, a conversion, or 42804.
+unsafe fn number_at_path(
+    fcinfo: pgrx::pg_sys::FunctionCallInfo,
+    convert: fn(&str, &[&str]) -> Result<Answer, SqlError>,
+) -> Datum {
+    unsafe {
+        at_path(fcinfo, |value, path| match as_number_text(value) {
+            Ok(Some(n)) => convert(n, path),
+            Ok(None) => Ok(Answer::Null),
+            Err(wrong) => Err(wrong_type(path, &wrong)),
+        })
+    }
+}
+
+v1_function!(
+    /// `jwt_claim_bigint(VARIADIC path text[]) → bigint`: a JSON number, rounded as
+    /// `numeric::bigint` rounds; NULL when absent or JSON null; 42804 for another JSON type;
+    /// 22003 when out of range. Example: `jwt_claim_bigint('exp')`.
+    pg_jwt_claims_jwt_claim_bigint, pg_finfo_pg_jwt_claims_jwt_claim_bigint,
+    |fcinfo| { number_at_path(fcinfo, |n, p| datums::bigint(n, p).map(Answer::Value)) }
+);
+
+v1_function!(
+    /// `jwt_claim_numeric(VARIADIC path text[]) → numeric`: a JSON number, exactly; NULL when
+    /// absent or JSON null; 42804 for another JSON type.
+    pg_jwt_claims_jwt_claim_numeric, pg_finfo_pg_jwt_claims_jwt_claim_numeric,
+    |fcinfo| { number_at_path(fcinfo, |n, p| datums::numeric(n, p).map(Answer::Varlena)) }
+);
+
+v1_function!(
+    /// `jwt_claim_timestamptz(VARIADIC path text[]) → timestamptz`: a NumericDate (seconds
+    /// since the epoch, fractions allowed) as `to_timestamp()` reads it; NULL when absent or
+    /// JSON null; 42804 for another JSON type. Example: `jwt_claim_timestamptz('exp')`.
+    pg_jwt_claims_jwt_claim_timestamptz, pg_finfo_pg_jwt_claims_jwt_claim_timestamptz,
+    |fcinfo| { number_at_path(fcinfo, |n, p| datums::timestamptz(n, p).map(Answer::Value)) }
+);
+
+v1_function!(
+    /// `jwt_claim_array(VARIADIC path text[]) → text[]`: a JSON array, each element as `#>>`
+    /// gives it (JSON null elements are NULL); NULL when absent or JSON null; 42804 for another
+    /// JSON type. Example: `'editor' = any(jwt_claim_array('roles'))`.
+    pg_jwt_claims_jwt_claim_array, pg_finfo_pg_jwt_claims_jwt_claim_array,
+    |fcinfo| {
+        at_path(fcinfo, |value, path| match as_text_array(value) {
+            Ok(Some(items)) => {
+                let mut texts = Vec::with_capacity(items.len());
+                for (item, raw) in items.into_iter().zip(value.and_then(|v| v.as_array()).into_iter().flatten()) {
+                    texts.push(match item {
+                        Some(Cow::Borrowed(s)) => Some(s.to_owned()),
+                        Some(Cow::Owned(_)) => datums::jsonb_text(raw, path)?.map(Cow::into_owned),
+                        None => None,
+                    });
+                }
+                datums::text_array(texts, path)
+            }
+            Ok(None) => Ok(Answer::Null),
+            Err(wrong) => Err(wrong_type(path, &wrong)),
+        })
+    }
+);
+
+pgrx::extension_sql!(
+    r#"
+CREATE FUNCTION requesting_user_id() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_user_id';
+COMMENT ON FUNCTION requesting_user_id() IS
+    'The sub claim of the request''s JWT claims; NULL when absent, empty or the session is pending.';
+
+CREATE FUNCTION requesting_session_id() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_session_id';
+COMMENT ON FUNCTION requesting_session_id() IS 'The sid claim; NULL when absent, empty or the session is pending.';
+
+CREATE FUNCTION jwt_role() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_role';
+COMMENT ON FUNCTION jwt_role() IS 'The role claim; NULL when absent.';
+
+CREATE FUNCTION jwt_email() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_email';
+COMMENT ON FUNCTION jwt_email() IS 'The email claim; NULL when absent.';
+
+CREATE FUNCTION jwt_claims() RETURNS jsonb
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claims';
+COMMENT ON FUNCTION jwt_claims() IS 'The whole claims object; NULL when there are none.';
+
+CREATE FUNCTION jwt_claim(VARIADIC path text[]) RETURNS text
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim';
+COMMENT ON FUNCTION jwt_claim(text[]) IS 'The claim at path, as jsonb #>> gives it.';
+
+CREATE FUNCTION jwt_claim_json(VARIADIC path text[]) RETURNS jsonb
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_json';
+COMMENT ON FUNCTION jwt_claim_json(text[]) IS 'The claim at path, as jsonb #> gives it; NULL when absent.';
+
+CREATE FUNCTION jwt_claim_bool(VARIADIC path text[]) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_bool';
+COMMENT ON FUNCTION jwt_claim_bool(text[]) IS 'A boolean claim; NULL when absent or null; 42804 for another JSON type.';
+
+CREATE FUNCTION jwt_claim_bigint(VARIADIC path text[]) RETURNS bigint
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_bigint';
+COMMENT ON FUNCTION jwt_claim_bigint(text[]) IS 'A number claim as bigint; NULL when absent or null; 42804 for another JSON type.';
+
+CREATE FUNCTION jwt_claim_numeric(VARIADIC path text[]) RETURNS numeric
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_numeric';
+COMMENT ON FUNCTION jwt_claim_numeric(text[]) IS 'A number claim as numeric; NULL when absent or null; 42804 for another JSON type.';
+
+CREATE FUNCTION jwt_claim_timestamptz(VARIADIC path text[]) RETURNS timestamptz
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_timestamptz';
+COMMENT ON FUNCTION jwt_claim_timestamptz(text[]) IS 'A NumericDate claim as timestamptz; NULL when absent or null; 42804 for another JSON type.';
+
+CREATE FUNCTION jwt_claim_array(VARIADIC path text[]) RETURNS text[]
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_array';
+COMMENT ON FUNCTION jwt_claim_array(text[]) IS 'An array claim as text[]; NULL when absent or null; 42804 for another JSON type.';
+"#,
+    name = "claim_readers",
+);

@@ -1,0 +1,216 @@
+//! Per-call-site answers for the claim readers, and the V1 function plumbing they share.
+//!
+//! # Design note
+//! *What.* Each call site of a claim reader (one `FuncExpr` in one plan, one `FmgrInfo`) keeps the
+//! Datum it last returned in `fn_extra`, with the claims generation (`source.rs`) and the exact
+//! argument bytes it was computed from. A call with the same generation and the same argument
+//! bytes returns that Datum: a counter read and a short `memcmp`, no settings lookup, no JSON,
+//! no copy. That is what lets `user_id = requesting_user_id()` in a policy cost about what
+//! `user_id = (select requesting_user_id())` costs.
+//!
+//! *Lifetime.* The record and the Datums live in `fn_mcxt`, the memory of the call site itself,
+//! which outlives every use of a value the call site returned. When the claims change, the old
+//! Datum is left where it is (a value returned earlier in the statement may still be in use) and
+//! a new one is allocated. A call site keeps at most [`RETAINED_BYTES`] of such values; past
+//! that it stops caching by-reference answers and copies each into the caller's memory, so a
+//! plpgsql loop that changes the claims millions of times in one transaction stays flat.
+//!
+//! *Safety.* An answer is reused only when the generation is the one it was computed at, which
+//! every change of a watched setting bumps; answers from settings read by name are never kept.
+
+use crate::errors::SqlError;
+use crate::source;
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::varlena::varsize_any;
+use std::ptr;
+
+/// The most bytes of superseded answers one call site keeps alive.
+const RETAINED_BYTES: usize = 1 << 20;
+
+/// What a reader computed.
+pub enum Answer {
+    Null,
+    /// A by-value Datum (boolean, bigint, timestamptz).
+    Value(Datum),
+    /// A by-reference Datum allocated in the current memory context, of this many bytes.
+    Varlena(Datum),
+}
+
+#[repr(C)]
+struct Site {
+    /// 0 while nothing is cached.
+    generation: u64,
+    isnull: bool,
+    value: Datum,
+    key: *mut u8,
+    key_len: usize,
+    retained: usize,
+}
+
+/// Serves one call of a claim reader: the cached answer when the generation and the argument
+/// bytes match, else `compute` (run in the call site's memory so its answer can be kept).
+/// `compute` returns the answer and whether it may be kept.
+///
+/// # Safety
+/// `fcinfo` must be the call's own, and every argument a varlena (or NULL).
+pub unsafe fn serve(
+    fcinfo: FunctionCallInfo,
+    compute: impl FnOnce(&[Option<&[u8]>]) -> Result<(Answer, bool), SqlError>,
+) -> Datum {
+    unsafe {
+        let flinfo = (*fcinfo).flinfo;
+        let mut site = (*flinfo).fn_extra as *mut Site;
+        if site.is_null() {
+            site = pg_sys::MemoryContextAllocZero((*flinfo).fn_mcxt, size_of::<Site>()).cast();
+            (*flinfo).fn_extra = site.cast();
+        }
+        let site = &mut *site;
+        let generation = source::generation();
+        let (slots, nargs) = arguments(fcinfo);
+        let args = &slots[..nargs];
+        if site.generation == generation && key_matches(site, args) {
+            (*fcinfo).isnull = site.isnull;
+            return site.value;
+        }
+
+        let keep_values = site.retained < RETAINED_BYTES;
+        let context = if keep_values {
+            (*flinfo).fn_mcxt
+        } else {
+            pg_sys::CurrentMemoryContext
+        };
+        let previous = pg_sys::MemoryContextSwitchTo(context);
+        let computed = compute(args);
+        pg_sys::MemoryContextSwitchTo(previous);
+        let (answer, cacheable) = match computed {
+            Ok(done) => done,
+            Err(err) => err.raise(),
+        };
+
+        let (isnull, value, bytes) = match answer {
+            Answer::Null => (true, Datum::null(), 0),
+            Answer::Value(v) => (false, v, 0),
+            Answer::Varlena(v) => (false, v, varsize_any(v.cast_mut_ptr())),
+        };
+        // A by-reference answer built outside fn_mcxt must not be kept.
+        let cacheable = cacheable && (bytes == 0 || keep_values);
+        if cacheable {
+            site.retained += bytes;
+            store_key(site, (*flinfo).fn_mcxt, args);
+            site.generation = generation;
+            site.isnull = isnull;
+            site.value = value;
+        } else {
+            site.generation = 0;
+        }
+        (*fcinfo).isnull = isnull;
+        value
+    }
+}
+
+/// The most arguments a claim reader takes (kept on the stack: no allocation per call).
+const MAX_ARGS: usize = 2;
+
+/// The arguments' bytes (detoasted when compressed or external).
+unsafe fn arguments<'a>(fcinfo: FunctionCallInfo) -> ([Option<&'a [u8]>; MAX_ARGS], usize) {
+    let mut slots = [None; MAX_ARGS];
+    unsafe {
+        let nargs = ((*fcinfo).nargs as usize).min(MAX_ARGS);
+        for (slot, arg) in slots.iter_mut().zip((*fcinfo).args.as_slice(nargs)) {
+            if !arg.isnull {
+                let v = pg_sys::pg_detoast_datum_packed(arg.value.cast_mut_ptr());
+                *slot = Some(std::slice::from_raw_parts(v as *const u8, varsize_any(v)));
+            }
+        }
+        (slots, nargs)
+    }
+}
+
+fn stored_key(site: &Site) -> &[u8] {
+    if site.key.is_null() {
+        &[]
+    } else {
+        // SAFETY: key points at key_len bytes in fn_mcxt, written by store_key.
+        unsafe { std::slice::from_raw_parts(site.key, site.key_len) }
+    }
+}
+
+/// Key layout: per argument, one tag byte (0 NULL, 1 present), then for present ones an 8-byte
+/// length and the bytes.
+fn key_matches(site: &Site, args: &[Option<&[u8]>]) -> bool {
+    let mut rest = stored_key(site);
+    for arg in args {
+        let Some((&tag, tail)) = rest.split_first() else {
+            return false;
+        };
+        rest = tail;
+        match (tag, arg) {
+            (0, None) => {}
+            (1, Some(bytes)) => {
+                let Some((len, tail)) = rest.split_first_chunk::<8>() else {
+                    return false;
+                };
+                if usize::from_ne_bytes(*len) != bytes.len() || !tail.starts_with(bytes) {
+                    return false;
+                }
+                rest = &tail[bytes.len()..];
+            }
+            _ => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+unsafe fn store_key(site: &mut Site, context: pg_sys::MemoryContext, args: &[Option<&[u8]>]) {
+    let mut key = Vec::new();
+    for arg in args {
+        match arg {
+            None => key.push(0u8),
+            Some(bytes) => {
+                key.push(1);
+                key.extend_from_slice(&bytes.len().to_ne_bytes());
+                key.extend_from_slice(bytes);
+            }
+        }
+    }
+    if key == stored_key(site) {
+        return;
+    }
+    unsafe {
+        let copy: *mut u8 = if key.is_empty() {
+            ptr::null_mut()
+        } else {
+            pg_sys::MemoryContextAlloc(context, key.len()).cast()
+        };
+        if !copy.is_null() {
+            ptr::copy_nonoverlapping(key.as_ptr(), copy, key.len());
+        }
+        site.retained += key.len();
+        site.key = copy;
+        site.key_len = key.len();
+    }
+}
+
+/// Declares a V1 function: Postgres' info record under `$finfo` and a guarded entry point.
+/// The SQL declarations are written out in `sql_declarations.rs`.
+macro_rules! v1_function {
+    ($(#[$meta:meta])* $name:ident, $finfo:ident, |$fcinfo:ident| $body:expr) => {
+        #[unsafe(no_mangle)]
+        #[doc(hidden)]
+        pub extern "C" fn $finfo() -> &'static ::pgrx::pg_sys::Pg_finfo_record {
+            const V1: ::pgrx::pg_sys::Pg_finfo_record =
+                ::pgrx::pg_sys::Pg_finfo_record { api_version: 1 };
+            &V1
+        }
+
+        $(#[$meta])*
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C-unwind" fn $name(
+            $fcinfo: ::pgrx::pg_sys::FunctionCallInfo,
+        ) -> ::pgrx::pg_sys::Datum {
+            // A Rust panic or a raised error unwinds to here and becomes a Postgres ERROR.
+            unsafe { ::pgrx::pg_sys::submodules::panic::pgrx_extern_c_guard(|| $body) }
+        }
+    };
+}
+pub(crate) use v1_function;

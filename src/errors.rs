@@ -1,0 +1,74 @@
+//! Errors a user can cause. Each carries its own SQLSTATE and a message in core Postgres style;
+//! none is ever raised as XX000, and no message carries a key, a secret or a whole token.
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+
+/// An error on its way to the client.
+#[derive(Debug, Clone)]
+pub struct SqlError {
+    code: PgSqlErrorCode,
+    message: String,
+    detail: Option<String>,
+    hint: Option<String>,
+}
+
+impl SqlError {
+    pub fn new(code: PgSqlErrorCode, message: impl Into<String>) -> SqlError {
+        SqlError {
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> SqlError {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> SqlError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Raises the error as an ERROR; Rust frames unwind before Postgres takes over.
+    pub fn raise(&self) -> ! {
+        let mut report = ErrorReport::new(self.code, self.message.clone(), "pg_jwt_claims");
+        if let Some(detail) = &self.detail {
+            report = report.set_detail(detail.clone());
+        }
+        if let Some(hint) = &self.hint {
+            report = report.set_hint(hint.clone());
+        }
+        report.report(PgLogLevel::ERROR);
+        // report(ERROR) does not return.
+        unreachable!()
+    }
+}
+
+/// A claim of the wrong JSON type for a typed reader (42804).
+pub fn wrong_type(path: &[&str], wrong: &crate::claims::WrongType) -> SqlError {
+    SqlError::new(
+        PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+        format!(
+            "claim \"{}\" is of type {}, not {}",
+            path.join("."),
+            wrong.found,
+            wrong.wanted
+        ),
+    )
+}
+
+/// Text that Postgres cannot store (a NUL character from a `\u0000` escape) (22P05).
+pub fn untranslatable(path: &[&str]) -> SqlError {
+    SqlError::new(
+        PgSqlErrorCode::ERRCODE_UNTRANSLATABLE_CHARACTER,
+        "unsupported Unicode escape sequence",
+    )
+    .detail(format!(
+        "\\u0000 in claim \"{}\" cannot be converted to text.",
+        path.join(".")
+    ))
+}

@@ -1,0 +1,39 @@
+//! pg_jwt_claims: compiled JWT claim helpers for Row Level Security.
+//!
+//!
+//! Layout: a pure core (no Postgres, tested by plain `cargo test`) and a thin glue.
+
+// The pure core:
+mod claims; // the claims object: parsing, paths, JSON types
+mod clerk; // Clerk organizations, roles, permissions, features, plans
+
+// The Postgres glue (reads settings, calls the core, returns Datums and errors):
+mod accessors; // requesting_user_id(), jwt_claims(), jwt_claim*()
+mod callsite; // per-call-site answers and the V1 function plumbing
+mod datums; // claim values to Datums with Postgres' own conversions
+mod errors; // SQLSTATEs and the one way to raise
+mod gucs; // settings under pg_jwt_claims.*
+mod organizations;
+mod source; // where claims come from, and the per-process caches // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
+
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;
+
+::pgrx::pg_module_magic!(name, version);
+
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    gucs::init();
+    source::init();
+}
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

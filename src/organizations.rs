@@ -1,0 +1,229 @@
+//! Clerk's organization, role, permission, feature and plan checks for policies.
+//!
+//! The decoding and its fail-closed rules live in `clerk.rs`; this module only serves the SQL
+//! functions through the per-call-site cache. A pending session (`sts = pending`) answers NULL
+//! or false unless `pg_jwt_claims.pending_session = allow`.
+
+use crate::accessors::signed_out;
+use crate::callsite::{serve, v1_function, Answer};
+use crate::errors::SqlError;
+use crate::source::view;
+use crate::{clerk, datums};
+use pgrx::pg_sys::{Datum, FunctionCallInfo};
+use pgrx::PgSqlErrorCode;
+use serde_json::Value;
+
+/// The top-level claims Clerk's helpers read (the legacy per-claim settings are asked for these).
+const CLERK_CLAIMS: &[&str] = &[
+    "o",
+    "org_id",
+    "org_role",
+    "org_slug",
+    "org_permissions",
+    "fea",
+    "pla",
+    "sts",
+    "act",
+    "v",
+];
+
+/// Serves a helper over the claims; with no claims or a pending session, `absent`.
+unsafe fn clerk_reader(
+    fcinfo: FunctionCallInfo,
+    absent: Answer,
+    read: impl FnOnce(&Value, Option<&str>) -> Result<Answer, SqlError>,
+) -> Datum {
+    unsafe {
+        serve(fcinfo, |args| {
+            let argument = match args.first() {
+                Some(Some(bytes)) => Some(
+                    pgrx::varlena::text_to_rust_str(bytes.as_ptr().cast()).map_err(|_| {
+                        SqlError::new(
+                            PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+                            "argument is not valid UTF-8",
+                        )
+                    })?,
+                ),
+                _ => None,
+            };
+            let (view, cacheable) = view(CLERK_CLAIMS);
+            let answer = match view {
+                Some(v) if !signed_out(&v) => read(v.value(), argument)?,
+                _ => absent,
+            };
+            Ok((answer, cacheable))
+        })
+    }
+}
+
+fn boolean(b: bool) -> Result<Answer, SqlError> {
+    Ok(Answer::Value(Datum::from(b)))
+}
+
+fn scope_error(err: clerk::ScopeError) -> SqlError {
+    SqlError::new(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, err.to_string())
+        .hint("Use no prefix for either scope, \"o:\"/\"org:\" for the organization's, \"u:\"/\"user:\" for the user's.")
+}
+
+v1_function!(
+    /// `requesting_org_id() → text`: the active organization's id (`o.id`, else v1 `org_id`);
+    /// NULL with no active organization. Example: `using (org_id = requesting_org_id())`.
+    pg_jwt_claims_requesting_org_id, pg_finfo_pg_jwt_claims_requesting_org_id,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Null, |c, _| datums::opt_text(clerk::org_id(c), &["o", "id"]))
+    }
+);
+
+v1_function!(
+    /// `requesting_org_role() → text`: the role in the active organization, always
+    /// `org:`-prefixed (`o.rol = 'admin'` → `org:admin`); NULL with no active organization.
+    pg_jwt_claims_requesting_org_role, pg_finfo_pg_jwt_claims_requesting_org_role,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Null, |c, _| {
+            datums::opt_text(clerk::org_role(c).as_deref(), &["o", "rol"])
+        })
+    }
+);
+
+v1_function!(
+    /// `requesting_org_slug() → text`: the active organization's slug; NULL without one.
+    pg_jwt_claims_requesting_org_slug, pg_finfo_pg_jwt_claims_requesting_org_slug,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Null, |c, _| datums::opt_text(clerk::org_slug(c), &["o", "slg"]))
+    }
+);
+
+v1_function!(
+    /// `jwt_org_permissions() → text[]`: `org:<feature>:<permission>` names, from v1
+    /// `org_permissions` or decoded from v2 `o.per`/`o.fpm`/`fea`; an empty array with an
+    /// organization and no permissions; NULL with no organization or malformed claims.
+    pg_jwt_claims_jwt_org_permissions, pg_finfo_pg_jwt_claims_jwt_org_permissions,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Null, |c, _| match clerk::org_permissions(c) {
+            Some(perms) => datums::text_array(perms.into_iter().map(Some).collect(), &["o", "per"]),
+            None => Ok(Answer::Null),
+        })
+    }
+);
+
+v1_function!(
+    /// `jwt_has_org_role(role text) → boolean`: whether the active organization role is `role`
+    /// (`admin` and `org:admin` both accepted); false with no organization.
+    pg_jwt_claims_jwt_has_org_role, pg_finfo_pg_jwt_claims_jwt_has_org_role,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Value(Datum::from(false)), |c, role| {
+            boolean(role.is_some_and(|r| clerk::has_org_role(c, r)))
+        })
+    }
+);
+
+v1_function!(
+    /// `jwt_has_permission(permission text) → boolean`: whether the active organization grants
+    /// `permission` (`org:invoices:read` or `invoices:read`); false with no organization.
+    pg_jwt_claims_jwt_has_permission, pg_finfo_pg_jwt_claims_jwt_has_permission,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Value(Datum::from(false)), |c, p| {
+            boolean(p.is_some_and(|p| clerk::has_permission(c, p)))
+        })
+    }
+);
+
+v1_function!(
+    /// `jwt_has_feature(feature text) → boolean`: `dashboard` matches either scope, `o:`/`org:`
+    /// only the organization's, `u:`/`user:` only the user's; an unknown scope raises 22023.
+    pg_jwt_claims_jwt_has_feature, pg_finfo_pg_jwt_claims_jwt_has_feature,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Value(Datum::from(false)), |c, f| match f {
+            Some(f) => boolean(clerk::has_feature(c, f).map_err(scope_error)?),
+            None => boolean(false),
+        })
+    }
+);
+
+v1_function!(
+    /// `jwt_has_plan(plan text) → boolean`: scopes as for `jwt_has_feature`, over `pla`.
+    pg_jwt_claims_jwt_has_plan, pg_finfo_pg_jwt_claims_jwt_has_plan,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Value(Datum::from(false)), |c, p| match p {
+            Some(p) => boolean(clerk::has_plan(c, p).map_err(scope_error)?),
+            None => boolean(false),
+        })
+    }
+);
+
+v1_function!(
+    /// `requesting_actor_id() → text`: the impersonator (`act.sub`) when the session is
+    /// impersonated, else NULL. Example: `audited_by text default requesting_actor_id()`.
+    pg_jwt_claims_requesting_actor_id, pg_finfo_pg_jwt_claims_requesting_actor_id,
+    |fcinfo| {
+        clerk_reader(fcinfo, Answer::Null, |c, _| datums::opt_text(clerk::actor_id(c), &["act", "sub"]))
+    }
+);
+
+v1_function!(
+    /// `jwt_session_status() → text`: the `sts` claim (`active`, `pending`, …). The one helper
+    /// the pending-session rule does not hide: it is how a policy sees that a session is pending.
+    pg_jwt_claims_jwt_session_status, pg_finfo_pg_jwt_claims_jwt_session_status,
+    |fcinfo| {
+        serve(fcinfo, |_| {
+            let (view, cacheable) = view(&["sts"]);
+            let status = view.as_ref().and_then(|v| clerk::session_status(v.value()));
+            Ok((datums::opt_text(status, &["sts"])?, cacheable))
+        })
+    }
+);
+
+pgrx::extension_sql!(
+    r#"
+CREATE FUNCTION requesting_org_id() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_id';
+COMMENT ON FUNCTION requesting_org_id() IS 'The active Clerk organization''s id (o.id, else org_id); NULL without one.';
+
+CREATE FUNCTION requesting_org_role() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_role';
+COMMENT ON FUNCTION requesting_org_role() IS 'The org:-prefixed role in the active organization; NULL without one.';
+
+CREATE FUNCTION requesting_org_slug() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_slug';
+COMMENT ON FUNCTION requesting_org_slug() IS 'The active organization''s slug; NULL without one.';
+
+CREATE FUNCTION jwt_org_permissions() RETURNS text[]
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_org_permissions';
+COMMENT ON FUNCTION jwt_org_permissions() IS 'org:<feature>:<permission> names granted in the active organization; NULL without one.';
+
+CREATE FUNCTION jwt_has_org_role(role text) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_org_role';
+COMMENT ON FUNCTION jwt_has_org_role(text) IS 'Whether the active organization role is role (admin or org:admin).';
+
+CREATE FUNCTION jwt_has_permission(permission text) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_permission';
+COMMENT ON FUNCTION jwt_has_permission(text) IS 'Whether the active organization grants permission (org:invoices:read or invoices:read).';
+
+CREATE FUNCTION jwt_has_feature(feature text) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_feature';
+COMMENT ON FUNCTION jwt_has_feature(text) IS 'Whether the user or organization has feature (scopes: none, o:/org:, u:/user:).';
+
+CREATE FUNCTION jwt_has_plan(plan text) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_plan';
+COMMENT ON FUNCTION jwt_has_plan(text) IS 'Whether the user or organization has plan (scopes: none, o:/org:, u:/user:).';
+
+CREATE FUNCTION requesting_actor_id() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_actor_id';
+COMMENT ON FUNCTION requesting_actor_id() IS 'The impersonator (act.sub) of an impersonated session; NULL otherwise.';
+
+CREATE FUNCTION jwt_session_status() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_session_status';
+COMMENT ON FUNCTION jwt_session_status() IS 'The Clerk session status claim sts (active, pending, ...).';
+"#,
+    name = "clerk_helpers",
+);

@@ -1,0 +1,318 @@
+//! Token verification core of `pg_jwt_claims`: plain Rust over `&str` and
+//! `serde_json::Value`, with no Postgres or pgrx dependency, so it can be unit
+//! tested with `cargo test`.
+//!
+//! The pgrx glue reads settings, calls this API, caches results and maps
+//! [`JoseError`] kinds to SQLSTATEs. Overview:
+//!
+//! * [`decode`]: structural decoding of a compact JWS, no verification.
+//! * [`KeySet::parse`]: key material from a GUC: PEM public key(s) or
+//!   certificate(s), a JWK, a JWK Set, or a raw HMAC secret.
+//! * [`verify_signature`]: JWS level: strict parsing, `alg`/`crit` policy, key
+//!   selection by `kid`/family/JWK `alg`/`use`/`key_ops`, signature check over
+//!   the received `header.payload` octets. Returns header and raw payload.
+//! * [`verify`]: JWT level: [`verify_signature`], then the payload must be a
+//!   JSON object, then [`validate_claims`] with a [`Policy`].
+//! * [`check_time`]: re-checks `exp`/`nbf`/`iat` for a cached verified token.
+//! * [`sign`]: creates a compact JWT (HS*, RS*, PS*, ES256/384, EdDSA).
+//!
+//! Supported algorithms: HS256/384/512, RS256/384/512, PS256/384/512, ES256,
+//! ES384 and EdDSA (Ed25519). `none` (any letter case) is always rejected;
+//! anything else (ES512, ES256K, RSA1_5, …) is [`JoseError::Unsupported`].
+//!
+//! RSA-PSS (PS*) verification is RFC 7518 §3.5 strict: the salt length must
+//! equal the hash length (the crypto backend, AWS-LC, verifies with
+//! `RSA_PSS_SALTLEN_DIGEST`). Tokens made with a different salt length (e.g.
+//! golang-jwt's maximum-salt test tokens) are rejected.
+//!
+//! Nothing in here panics on any input (no `unwrap`/`expect`/indexing outside
+//! tests), and no error message contains key material, a secret, or the token.
+
+mod der;
+mod json;
+mod keys;
+mod sign;
+mod token;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use serde_json::Value;
+
+pub use keys::{Key, KeyFamily, KeySet};
+pub use sign::sign;
+pub use token::{decode, Decoded};
+pub use validate::{check_time, format_numeric_date, validate_claims, Policy, TimeClaims};
+
+/// Every failure of this module.
+///
+/// Intended mapping to SQLSTATEs in the pgrx glue:
+///
+/// | variant | SQLSTATE | meaning |
+/// |---|---|---|
+/// | [`Malformed`](JoseError::Malformed) | `22P02` invalid_text_representation | not a well-formed compact JWS / JWT (segments, base64url, JSON, header fields, claims not an object) |
+/// | [`Rejected`](JoseError::Rejected) | `28000` invalid_authorization_specification | well-formed but not acceptable: bad signature, unknown `kid`, no usable key, `alg: none`, algorithm not allowed, expired / not yet valid, wrong `iss`/`aud`/`azp`, bad claim types |
+/// | [`InvalidKey`](JoseError::InvalidKey) | `22023` invalid_parameter_value | the configured key material (or the key given to `sign`) is unusable |
+/// | [`Unsupported`](JoseError::Unsupported) | `0A000` feature_not_supported | a valid JOSE feature this extension does not implement (ES512, ES256K, RSA1_5, unknown `alg`, `crit` extensions, …) |
+///
+/// Messages never contain key material, secrets or the token; `kid`, `alg`,
+/// `iss`, `aud` and `azp` values may appear, quoted, escaped and truncated to
+/// 64 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoseError {
+    /// Structurally invalid token (maps to `22P02`).
+    Malformed(String),
+    /// Token well-formed but not acceptable (maps to `28000`).
+    Rejected(String),
+    /// Unusable key material (maps to `22023`).
+    InvalidKey(String),
+    /// Feature not implemented (maps to `0A000`).
+    Unsupported(String),
+}
+
+impl JoseError {
+    /// The human-readable message (same text as `Display`).
+    pub fn message(&self) -> &str {
+        match self {
+            JoseError::Malformed(m)
+            | JoseError::Rejected(m)
+            | JoseError::InvalidKey(m)
+            | JoseError::Unsupported(m) => m,
+        }
+    }
+
+    /// The variant name: `"Malformed"`, `"Rejected"`, `"InvalidKey"` or `"Unsupported"`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            JoseError::Malformed(_) => "Malformed",
+            JoseError::Rejected(_) => "Rejected",
+            JoseError::InvalidKey(_) => "InvalidKey",
+            JoseError::Unsupported(_) => "Unsupported",
+        }
+    }
+}
+
+impl fmt::Display for JoseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for JoseError {}
+
+/// Quotes a token-supplied or configured identifier (kid, alg, iss, aud…)
+/// for an error message: at most 64 characters, control characters and
+/// quotes escaped (so a `kid` containing NUL cannot break a C string).
+pub(crate) fn quoted(s: &str) -> String {
+    const MAX: usize = 64;
+    match s.char_indices().nth(MAX) {
+        None => format!("{s:?}"),
+        Some((cut, _)) => format!("{:?}...", s.get(..cut).unwrap_or_default()),
+    }
+}
+
+/// A JWS algorithm this module can verify and sign.
+#[allow(clippy::upper_case_acronyms)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Alg {
+    /// HMAC SHA-256.
+    HS256,
+    /// HMAC SHA-384.
+    HS384,
+    /// HMAC SHA-512.
+    HS512,
+    /// RSASSA-PKCS1-v1_5 SHA-256.
+    RS256,
+    /// RSASSA-PKCS1-v1_5 SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 SHA-512.
+    RS512,
+    /// RSASSA-PSS SHA-256 (salt length 32).
+    PS256,
+    /// RSASSA-PSS SHA-384 (salt length 48).
+    PS384,
+    /// RSASSA-PSS SHA-512 (salt length 64).
+    PS512,
+    /// ECDSA P-256 SHA-256.
+    ES256,
+    /// ECDSA P-384 SHA-384.
+    ES384,
+    /// EdDSA with Ed25519.
+    EdDSA,
+}
+
+impl Alg {
+    /// All supported algorithms.
+    pub const ALL: [Alg; 12] = [
+        Alg::HS256,
+        Alg::HS384,
+        Alg::HS512,
+        Alg::RS256,
+        Alg::RS384,
+        Alg::RS512,
+        Alg::PS256,
+        Alg::PS384,
+        Alg::PS512,
+        Alg::ES256,
+        Alg::ES384,
+        Alg::EdDSA,
+    ];
+
+    /// Parses a JOSE `alg` value (case-sensitive, RFC 7518 names).
+    ///
+    /// `none` in any letter case → [`JoseError::Rejected`]; any other
+    /// unknown or unimplemented name → [`JoseError::Unsupported`]
+    /// (`unsupported algorithm "ES512"`).
+    pub fn from_name(name: &str) -> Result<Alg, JoseError> {
+        if name.eq_ignore_ascii_case("none") {
+            return Err(JoseError::Rejected(
+                "unsecured token (alg \"none\") is never accepted".into(),
+            ));
+        }
+        Alg::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == name)
+            .ok_or_else(|| JoseError::Unsupported(format!("unsupported algorithm {}", quoted(name))))
+    }
+
+    /// The JOSE name, e.g. `"RS256"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::HS256 => "HS256",
+            Alg::HS384 => "HS384",
+            Alg::HS512 => "HS512",
+            Alg::RS256 => "RS256",
+            Alg::RS384 => "RS384",
+            Alg::RS512 => "RS512",
+            Alg::PS256 => "PS256",
+            Alg::PS384 => "PS384",
+            Alg::PS512 => "PS512",
+            Alg::ES256 => "ES256",
+            Alg::ES384 => "ES384",
+            Alg::EdDSA => "EdDSA",
+        }
+    }
+
+    pub(crate) fn to_jwt(self) -> jsonwebtoken::Algorithm {
+        use jsonwebtoken::Algorithm as A;
+        match self {
+            Alg::HS256 => A::HS256,
+            Alg::HS384 => A::HS384,
+            Alg::HS512 => A::HS512,
+            Alg::RS256 => A::RS256,
+            Alg::RS384 => A::RS384,
+            Alg::RS512 => A::RS512,
+            Alg::PS256 => A::PS256,
+            Alg::PS384 => A::PS384,
+            Alg::PS512 => A::PS512,
+            Alg::ES256 => A::ES256,
+            Alg::ES384 => A::ES384,
+            Alg::EdDSA => A::EdDSA,
+        }
+    }
+
+    /// Signature length fixed by the algorithm (RFC 7518 §3.4, RFC 8037 §3.1).
+    pub(crate) fn fixed_signature_len(self) -> Option<usize> {
+        match self {
+            Alg::ES256 => Some(64),
+            Alg::ES384 => Some(96),
+            Alg::EdDSA => Some(64),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Alg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Result of [`verify_signature`]: a JWS whose signature checked out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Jws {
+    /// The protected header (JSON object).
+    pub header: Value,
+    /// The payload octets, base64url-decoded, not interpreted.
+    pub payload: Vec<u8>,
+    /// The verified algorithm.
+    pub alg: Alg,
+    /// The header `kid`, if any.
+    pub kid: Option<String>,
+}
+
+/// Result of [`verify`]: a verified JWT with validated claims.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// The protected header (JSON object).
+    pub header: Value,
+    /// The claims set (a JSON object).
+    pub claims: Value,
+    /// `exp` as a NumericDate, if present.
+    pub exp: Option<f64>,
+    /// `nbf` as a NumericDate, if present.
+    pub nbf: Option<f64>,
+    /// `iat` as a NumericDate, if present.
+    pub iat: Option<f64>,
+    /// The verified algorithm.
+    pub alg: Alg,
+}
+
+/// Verifies a compact JWS signature (JWS level: the payload is not
+/// interpreted).
+///
+/// Steps: exactly three segments; strict base64url; header a JSON object
+/// with a string `alg` (duplicate member names and `\u0000` rejected);
+/// `alg: none` (any case) rejected; unknown algorithms unsupported; any
+/// `crit` rejected; if `algorithms` is non-empty the token `alg` must be in
+/// it; a non-empty signature of the right length; then the signature is
+/// checked over the received ASCII `header.payload` with a key chosen from
+/// `keys`:
+///
+/// * header has `kid` → only keys with exactly that `kid` are tried (none →
+///   `Rejected("unknown kid …")`; no fallback to kid-less keys or secrets);
+/// * no `kid` → every key whose family fits the algorithm;
+/// * in both cases a key is skipped unless its type fits the algorithm (so an
+///   HS256 token never meets an RSA/EC/OKP key), its JWK `alg` (if any)
+///   equals the token `alg`, its `use` (if any) is `sig` and its `key_ops`
+///   (if any) contain `verify`.
+pub fn verify_signature(token: &str, keys: &KeySet, algorithms: &[String]) -> Result<Jws, JoseError> {
+    let prepared = token::prepare(token, algorithms)?;
+    keys.verify(
+        prepared.alg,
+        prepared.header.kid.as_deref(),
+        prepared.signing_input.as_bytes(),
+        prepared.signature_b64,
+    )?;
+    Ok(Jws {
+        header: prepared.header.value,
+        payload: prepared.payload,
+        alg: prepared.alg,
+        kid: prepared.header.kid,
+    })
+}
+
+/// Verifies a JWT: [`verify_signature`] with `policy.algorithms`, then the
+/// payload must be a JSON object (strict: no duplicate names, no `\u0000`),
+/// then [`validate_claims`] applies `policy` (time window, `iss`, `aud`,
+/// `azp`, claim types).
+pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Verified, JoseError> {
+    let jws = verify_signature(token, keys, policy.algorithms)?;
+    let claims = json::parse_strict(&jws.payload, "claims")?;
+    if !claims.is_object() {
+        return Err(JoseError::Malformed("claims are not a JSON object".into()));
+    }
+    let times = validate_claims(&claims, policy)?;
+    Ok(Verified {
+        header: jws.header,
+        claims,
+        exp: times.exp,
+        nbf: times.nbf,
+        iat: times.iat,
+        alg: jws.alg,
+    })
+}

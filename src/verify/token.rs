@@ -1,0 +1,252 @@
+//! Strict parsing of the JWS compact serialization (RFC 7515 §7.1).
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
+use serde_json::Value;
+
+use super::{json, quoted, Alg, JoseError};
+
+/// base64url exactly as RFC 7515 §2 wants it: URL-safe alphabet, no `=`
+/// padding, no whitespace or other characters, and non-zero trailing bits in
+/// the last character rejected (otherwise signatures would be malleable).
+pub(crate) const B64URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+/// Strict base64url decode; `what` names the field for the error message.
+pub(crate) fn b64url_decode(input: &str, what: &str) -> Result<Vec<u8>, JoseError> {
+    B64URL
+        .decode(input)
+        .map_err(|_| JoseError::Malformed(format!("{what} is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)")))
+}
+
+/// base64url without padding.
+pub(crate) fn b64url_encode(input: &[u8]) -> String {
+    B64URL.encode(input)
+}
+
+/// The three segments of a compact JWS, still encoded.
+pub(crate) struct Segments<'a> {
+    pub header: &'a str,
+    pub payload: &'a str,
+    pub signature: &'a str,
+    /// `header '.' payload` exactly as received: the JWS Signing Input.
+    pub signing_input: &'a str,
+}
+
+/// Splits a compact JWS into its three segments.
+pub(crate) fn split(token: &str) -> Result<Segments<'_>, JoseError> {
+    if token.is_empty() {
+        return Err(JoseError::Malformed("token is empty".into()));
+    }
+    if token.starts_with('{') {
+        return Err(JoseError::Malformed(
+            "JWS JSON serialization is not supported; expected the compact form header.payload.signature".into(),
+        ));
+    }
+    let dots = token.bytes().filter(|b| *b == b'.').count();
+    if dots != 2 {
+        let extra = if dots == 4 {
+            " (five segments: an encrypted JWE, which is not supported)"
+        } else {
+            ""
+        };
+        return Err(JoseError::Malformed(format!(
+            "token must have 3 dot-separated segments, found {}{extra}",
+            dots + 1
+        )));
+    }
+    let mut parts = token.splitn(3, '.');
+    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(JoseError::Malformed("token must have 3 dot-separated segments".into()));
+    };
+    if header.is_empty() {
+        return Err(JoseError::Malformed("token header segment is empty".into()));
+    }
+    let signing_input = token
+        .get(..header.len() + 1 + payload.len())
+        .ok_or_else(|| JoseError::Malformed("token must have 3 dot-separated segments".into()))?;
+    Ok(Segments {
+        header,
+        payload,
+        signature,
+        signing_input,
+    })
+}
+
+/// A decoded, structurally valid JOSE header.
+pub(crate) struct Header {
+    pub value: Value,
+    pub alg: String,
+    pub kid: Option<String>,
+}
+
+/// Decodes the protected header: base64url → strict JSON → object with a
+/// string `alg` and, if present, a string `kid`.
+pub(crate) fn parse_header(segment: &str) -> Result<Header, JoseError> {
+    let bytes = b64url_decode(segment, "token header")?;
+    let value = json::parse_strict(&bytes, "token header")?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| JoseError::Malformed("token header is not a JSON object".into()))?;
+    let alg = match obj.get("alg") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(JoseError::Malformed("token header \"alg\" is not a string".into())),
+        None => return Err(JoseError::Malformed("token header has no \"alg\"".into())),
+    };
+    let kid = match obj.get("kid") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(JoseError::Malformed("token header \"kid\" is not a string".into())),
+    };
+    Ok(Header { value, alg, kid })
+}
+
+/// RFC 7515 §4.1.11: `crit` lists extensions the recipient must understand.
+/// We implement none, so any listed name makes the token unusable; a `crit`
+/// that is empty, not an array, or lists non-strings is malformed.
+pub(crate) fn check_crit(header: &Value) -> Result<(), JoseError> {
+    let Some(crit) = header.get("crit") else {
+        return Ok(());
+    };
+    let Some(list) = crit.as_array() else {
+        return Err(JoseError::Malformed("token header \"crit\" is not an array".into()));
+    };
+    let Some(first) = list.first() else {
+        return Err(JoseError::Malformed("token header \"crit\" is an empty array".into()));
+    };
+    if list.iter().any(|v| !v.is_string()) {
+        return Err(JoseError::Malformed("token header \"crit\" lists a non-string".into()));
+    }
+    let name = first.as_str().unwrap_or_default();
+    Err(JoseError::Unsupported(format!(
+        "unsupported critical header parameter {}",
+        quoted(name)
+    )))
+}
+
+/// Result of [`decode`]: header and payload, NOT verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The protected header (a JSON object with a string `alg`).
+    pub header: Value,
+    /// The payload parsed as JSON (any JSON value, not necessarily an object).
+    pub payload: Value,
+}
+
+/// Decodes a compact JWS/JWT **without verifying anything cryptographic**.
+///
+/// Structural checks only: exactly three segments, strict base64url in all
+/// three, header a JSON object with a string `alg`, header and payload valid
+/// JSON without duplicate member names or `\u0000`. The `alg` value itself
+/// (including `none`) and `crit` are not judged here: nothing returned by
+/// this function may be trusted. Errors are always [`JoseError::Malformed`].
+pub fn decode(token: &str) -> Result<Decoded, JoseError> {
+    let seg = split(token)?;
+    let header = parse_header(seg.header)?;
+    b64url_decode(seg.signature, "token signature")?;
+    let payload_bytes = b64url_decode(seg.payload, "token payload")?;
+    let payload = json::parse_strict(&payload_bytes, "token payload")?;
+    Ok(Decoded {
+        header: header.value,
+        payload,
+    })
+}
+
+/// Parsed, not yet verified token ready for signature checking.
+pub(crate) struct Prepared<'a> {
+    pub header: Header,
+    pub alg: Alg,
+    pub payload: Vec<u8>,
+    pub signature_b64: &'a str,
+    pub signing_input: &'a str,
+}
+
+/// Everything [`super::verify_signature`] checks before touching a key.
+pub(crate) fn prepare<'a>(token: &'a str, algorithms: &[String]) -> Result<Prepared<'a>, JoseError> {
+    let seg = split(token)?;
+    let header = parse_header(seg.header)?;
+    let alg = Alg::from_name(&header.alg)?;
+    check_crit(&header.value)?;
+    if !algorithms.is_empty() && !algorithms.iter().any(|a| a == alg.name()) {
+        return Err(JoseError::Rejected(format!(
+            "algorithm {} is not allowed",
+            quoted(alg.name())
+        )));
+    }
+    let payload = b64url_decode(seg.payload, "token payload")?;
+    let signature = b64url_decode(seg.signature, "token signature")?;
+    if signature.is_empty() {
+        return Err(JoseError::Rejected("token has no signature".into()));
+    }
+    if let Some(len) = alg.fixed_signature_len() {
+        if signature.len() != len {
+            return Err(JoseError::Rejected(format!(
+                "invalid signature: {} signatures are {len} bytes, got {}",
+                alg.name(),
+                signature.len()
+            )));
+        }
+    }
+    Ok(Prepared {
+        header,
+        alg,
+        payload,
+        signature_b64: seg.signature,
+        signing_input: seg.signing_input,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_base64url() {
+        let ok: &[(&str, &[u8])] = &[("", b""), ("Zm9v", b"foo"), ("Zm8", b"fo"), ("Zg", b"f"), ("-_8", &[0xfb, 0xff])];
+        for (input, out) in ok {
+            assert_eq!(b64url_decode(input, "x").unwrap(), *out, "{input}");
+        }
+        // padding, std alphabet, whitespace, junk, non-zero trailing bits, bad length
+        // ("Zh" and "Zm9" leave non-zero unused bits in their last character)
+        for bad in ["Zg==", "Zm8=", "+/8", "Zm 9v", "Zm9v\n", "Zm9v?", "Zh", "Zm9", "Z", "Zm9vY"] {
+            assert!(b64url_decode(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn split_counts_segments() {
+        assert!(split("a.b.c").is_ok());
+        assert!(split("a.b.").is_ok());
+        assert!(split("a..c").is_ok());
+        for bad in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", ".b.c", "{\"payload\":1}"] {
+            assert!(matches!(split(bad), Err(JoseError::Malformed(_))), "{bad}");
+        }
+        let seg = split("hh.pp.ss").unwrap();
+        assert_eq!(seg.signing_input, "hh.pp");
+        assert_eq!(seg.signature, "ss");
+        let msg = split("a.b.c.d.e").err().unwrap().to_string();
+        assert!(msg.contains("JWE"), "{msg}");
+    }
+
+    #[test]
+    fn crit_rules() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (r#"{"alg":"HS256"}"#, None),
+            (r#"{"alg":"HS256","crit":["b64"]}"#, Some("Unsupported")),
+            (r#"{"alg":"HS256","crit":[]}"#, Some("Malformed")),
+            (r#"{"alg":"HS256","crit":"b64"}"#, Some("Malformed")),
+            (r#"{"alg":"HS256","crit":[1]}"#, Some("Malformed")),
+        ];
+        for (h, want) in cases {
+            let v: Value = serde_json::from_str(h).unwrap();
+            let got = check_crit(&v).err().map(|e| e.kind_name());
+            assert_eq!(got, *want, "{h}");
+        }
+    }
+}
