@@ -17,3 +17,26 @@ as_pg() { if [ "$(id -u)" = 0 ]; then sudo -u postgres -H -- "$@"; else "$@"; fi
 runas_flags() { if [ "$(id -u)" = 0 ]; then echo "--runas postgres --pgdata $1"; fi; }
 # A fresh directory the server user can write.
 fresh_dir() { rm -rf "$1"; mkdir -p "$1"; if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$1"; fi; }
+
+# A throwaway cluster of version $1 (pg15|pg18) in directory $2 on port $3, sockets in $2.
+# Extra postgresql.conf lines may follow as further arguments.
+start_cluster() {
+  local version=$1 dir=$2 port=$3; shift 3
+  local bindir; bindir="$("$(pg_config_for "$version")" --bindir)"
+  stop_cluster "$dir" "$version" 2>/dev/null || true
+  fresh_dir "$dir"
+  as_pg "$bindir/initdb" -D "$dir/data" -U postgres -A trust --no-sync >/dev/null
+  { echo "port = $port"; echo "unix_socket_directories = '$dir'"; echo "listen_addresses = ''"
+    echo "fsync = off"; echo "max_worker_processes = 16"; for line in "$@"; do echo "$line"; done; } \
+    | as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+}
+stop_cluster() {
+  local dir=$1 version=${2:-pg15}
+  local bindir; bindir="$("$(pg_config_for "$version")" --bindir)"
+  [ -f "$dir/data/postmaster.pid" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+}
+# Builds and installs the extension into version $1's tree (release with $2=--release).
+install_extension() {
+  (cd "$REPO" && cargo pgrx install --pg-config "$(pg_config_for "$1")" ${2:-} >/dev/null)
+}

@@ -1,6 +1,5 @@
 //! pg_jwt_claims: compiled JWT claim helpers for Row Level Security.
 //!
-//!
 //! Layout: a pure core (no Postgres, tested by plain `cargo test`) and a thin glue.
 
 // The pure core:
@@ -13,11 +12,11 @@ mod callsite; // per-call-site answers and the V1 function plumbing
 mod datums; // claim values to Datums with Postgres' own conversions
 mod errors; // SQLSTATEs and the one way to raise
 mod gucs; // settings under pg_jwt_claims.*
-mod organizations;
-mod source; // where claims come from, and the per-process caches // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
+mod organizations; // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
+mod source; // where claims come from, and the per-process caches
 
 #[cfg(any(test, feature = "pg_test"))]
-mod tests;
+mod glue_tests; // #[pg_test]s
 
 ::pgrx::pg_module_magic!(name, version);
 

@@ -1,1 +1,0 @@
-//! #[pg_test]s for the glue.

@@ -1,0 +1,359 @@
+//! JWT claim validation (RFC 7519 §4.1), separate from signature checking so
+//! the glue can cache a verified token and re-check only the time window.
+
+use serde_json::{Map, Value};
+
+use super::{quoted, JoseError};
+
+/// What [`validate_claims`] / [`super::verify`] require of a token.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    /// Current time in unix seconds (the glue passes the transaction start).
+    pub now: i64,
+    /// Clock-skew allowance in seconds for `exp`, `nbf` and `iat`
+    /// (negative values are treated as 0).
+    pub leeway: i64,
+    /// Required `iss`; `None` = not checked.
+    pub issuer: Option<&'a str>,
+    /// Accepted audiences; empty = not checked. The token `aud` (a string or
+    /// an array of strings) passes if any of its values is listed.
+    pub audiences: &'a [String],
+    /// Accepted authorized parties; empty = not checked. Otherwise the token
+    /// must carry a string `azp` that is listed.
+    pub authorized_parties: &'a [String],
+    /// Accepted algorithms; empty = any supported algorithm.
+    pub algorithms: &'a [String],
+}
+
+impl Policy<'static> {
+    /// A policy that only checks the time window at `now` with no leeway.
+    pub fn new(now: i64) -> Policy<'static> {
+        Policy {
+            now,
+            leeway: 0,
+            issuer: None,
+            audiences: &[],
+            authorized_parties: &[],
+            algorithms: &[],
+        }
+    }
+}
+
+/// The NumericDate claims of a validated token (for caching).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TimeClaims {
+    /// `exp`, if present.
+    pub exp: Option<f64>,
+    /// `nbf`, if present.
+    pub nbf: Option<f64>,
+    /// `iat`, if present.
+    pub iat: Option<f64>,
+}
+
+/// Checks the time window. All arguments are unix seconds.
+///
+/// * `exp`: rejected when `now - leeway >= exp` ("token expired at …");
+/// * `nbf`: rejected when `now + leeway < nbf` ("token not valid before …");
+/// * `iat`: rejected when `iat > now + leeway` ("token issued in the future").
+///
+/// Absent claims are not checked. Errors are [`JoseError::Rejected`].
+pub fn check_time(
+    exp: Option<f64>,
+    nbf: Option<f64>,
+    iat: Option<f64>,
+    now: i64,
+    leeway: i64,
+) -> Result<(), JoseError> {
+    let leeway = leeway.max(0);
+    let earliest = now.saturating_sub(leeway) as f64;
+    let latest = now.saturating_add(leeway) as f64;
+    if let Some(exp) = exp {
+        if earliest >= exp {
+            return Err(JoseError::Rejected(format!(
+                "token expired at {}",
+                format_numeric_date(exp)
+            )));
+        }
+    }
+    if let Some(nbf) = nbf {
+        if latest < nbf {
+            return Err(JoseError::Rejected(format!(
+                "token not valid before {}",
+                format_numeric_date(nbf)
+            )));
+        }
+    }
+    if let Some(iat) = iat {
+        if iat > latest {
+            return Err(JoseError::Rejected(format!(
+                "token issued in the future (iat {})",
+                format_numeric_date(iat)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Validates a claims object against `policy` and returns its NumericDates.
+///
+/// Always checked: `exp`/`nbf`/`iat`, when present, are JSON numbers
+/// (`invalid exp claim: not a NumericDate`) and within the time window;
+/// `iss` and `sub`, when present, are strings; `aud`, when present, is a
+/// string or an array of strings. Then, as configured: issuer, audience,
+/// authorized party. Errors are [`JoseError::Rejected`].
+pub fn validate_claims(claims: &Value, policy: &Policy) -> Result<TimeClaims, JoseError> {
+    let obj = claims
+        .as_object()
+        .ok_or_else(|| JoseError::Malformed("claims are not a JSON object".into()))?;
+    let times = TimeClaims {
+        exp: numeric_date(obj, "exp")?,
+        nbf: numeric_date(obj, "nbf")?,
+        iat: numeric_date(obj, "iat")?,
+    };
+    let iss = string_claim(obj, "iss")?;
+    string_claim(obj, "sub")?;
+    let aud = audience_claim(obj)?;
+    check_time(times.exp, times.nbf, times.iat, policy.now, policy.leeway)?;
+
+    if let Some(expected) = policy.issuer {
+        match iss {
+            None => {
+                return Err(JoseError::Rejected(format!(
+                    "token has no iss claim (expected {})",
+                    quoted(expected)
+                )))
+            }
+            Some(got) if got != expected => {
+                return Err(JoseError::Rejected(format!(
+                    "issuer not accepted: expected {}, got {}",
+                    quoted(expected),
+                    quoted(got)
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+
+    if !policy.audiences.is_empty() {
+        let Some(aud) = aud else {
+            return Err(JoseError::Rejected("token has no aud claim".into()));
+        };
+        if !aud.iter().any(|a| policy.audiences.iter().any(|p| p == a)) {
+            let got = aud.first().map(|a| quoted(a)).unwrap_or_else(|| "[]".into());
+            let more = if aud.len() > 1 { " (and others)" } else { "" };
+            return Err(JoseError::Rejected(format!("audience not accepted: got {got}{more}")));
+        }
+    }
+
+    if !policy.authorized_parties.is_empty() {
+        match obj.get("azp") {
+            None => return Err(JoseError::Rejected("token has no azp claim".into())),
+            Some(Value::String(azp)) => {
+                if !policy.authorized_parties.iter().any(|p| p == azp) {
+                    return Err(JoseError::Rejected(format!(
+                        "authorized party not accepted: got {}",
+                        quoted(azp)
+                    )));
+                }
+            }
+            Some(_) => return Err(JoseError::Rejected("invalid azp claim: not a string".into())),
+        }
+    }
+    Ok(times)
+}
+
+fn numeric_date(obj: &Map<String, Value>, name: &str) -> Result<Option<f64>, JoseError> {
+    match obj.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(v) if !v.is_nan() => Ok(Some(v)),
+            _ => Err(JoseError::Rejected(format!("invalid {name} claim: not a NumericDate"))),
+        },
+        Some(_) => Err(JoseError::Rejected(format!("invalid {name} claim: not a NumericDate"))),
+    }
+}
+
+fn string_claim<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, JoseError> {
+    match obj.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(JoseError::Rejected(format!("invalid {name} claim: not a string"))),
+    }
+}
+
+fn audience_claim(obj: &Map<String, Value>) -> Result<Option<Vec<&str>>, JoseError> {
+    let bad = || JoseError::Rejected("invalid aud claim: not a string or an array of strings".into());
+    match obj.get("aud") {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(vec![s.as_str()])),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().ok_or_else(bad))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// Formats a NumericDate as RFC 3339 UTC (`2011-03-22T18:43:00Z`, seconds
+/// truncated toward negative infinity). Values outside years 0001–9999 are
+/// printed as the plain number.
+pub fn format_numeric_date(value: f64) -> String {
+    const MIN: f64 = -62_135_596_800.0; // 0001-01-01T00:00:00Z
+    const MAX: f64 = 253_402_300_800.0; // 10000-01-01T00:00:00Z
+    if !(MIN..MAX).contains(&value) {
+        return format!("NumericDate {value:e}");
+    }
+    let secs = value.floor() as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 → proleptic Gregorian (year, month, day)
+/// (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rfc3339() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "1970-01-01T00:00:00Z"),
+            (1_300_819_380.0, "2011-03-22T18:43:00Z"),
+            (1_300_819_380.5, "2011-03-22T18:43:00Z"),
+            (-1.0, "1969-12-31T23:59:59Z"),
+            (951_782_400.0, "2000-02-29T00:00:00Z"),
+            (4_102_444_800.0, "2100-01-01T00:00:00Z"),
+            (253_402_300_799.0, "9999-12-31T23:59:59Z"),
+            (-62_135_596_800.0, "0001-01-01T00:00:00Z"),
+            (1e300, "NumericDate 1e300"),
+            (f64::INFINITY, "NumericDate inf"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(format_numeric_date(*v), *want, "{v}");
+        }
+    }
+
+    #[test]
+    fn time_window_edges() {
+        // (exp, nbf, iat, now, leeway, Ok?, message fragment)
+        type Case = (Option<f64>, Option<f64>, Option<f64>, i64, i64, bool, &'static str);
+        let cases: &[Case] = &[
+            (None, None, None, 100, 0, true, ""),
+            (Some(101.0), None, None, 100, 0, true, ""),
+            (Some(100.0), None, None, 100, 0, false, "token expired at 1970-01-01T00:01:40Z"),
+            (Some(100.5), None, None, 100, 0, true, ""),
+            (Some(99.0), None, None, 100, 0, false, "expired"),
+            (Some(99.0), None, None, 100, 1, false, "expired"), // now - leeway = 99 >= 99
+            (Some(99.0), None, None, 100, 2, true, ""),
+            (Some(-1.0), None, None, 100, 0, false, "expired"),
+            (Some(1e300), None, None, i64::MAX, 0, true, ""),
+            (Some(0.0), None, None, i64::MIN, i64::MAX, true, ""),
+            (None, Some(100.0), None, 100, 0, true, ""),
+            (None, Some(101.0), None, 100, 0, false, "token not valid before 1970-01-01T00:01:41Z"),
+            (None, Some(101.0), None, 100, 1, true, ""),
+            (None, Some(102.0), None, 100, 1, false, "not valid before"),
+            (None, Some(100.5), None, 100, 0, false, "not valid before"),
+            (None, None, Some(100.0), 100, 0, true, ""),
+            (None, None, Some(101.0), 100, 0, false, "token issued in the future"),
+            (None, None, Some(105.0), 100, 5, true, ""),
+            (None, None, Some(106.0), 100, 5, false, "issued in the future"),
+            (Some(99.0), None, None, 100, -50, false, "expired"), // negative leeway = 0
+            (Some(100.0), None, None, 99, -50, true, ""),
+        ];
+        for (exp, nbf, iat, now, leeway, ok, frag) in cases {
+            let got = check_time(*exp, *nbf, *iat, *now, *leeway);
+            assert_eq!(got.is_ok(), *ok, "{exp:?} {nbf:?} {iat:?} {now} {leeway}: {got:?}");
+            if let Err(e) = got {
+                assert!(matches!(e, JoseError::Rejected(_)));
+                assert!(e.to_string().contains(frag), "{e} !~ {frag}");
+            }
+        }
+    }
+
+    #[test]
+    fn claims_table() {
+        let aud_list = vec!["api".to_string(), "web".to_string()];
+        let azp_list = vec!["client-1".to_string()];
+        let mut with_iss = Policy::new(1000);
+        with_iss.issuer = Some("https://issuer.example");
+        let mut with_aud = Policy::new(1000);
+        with_aud.audiences = &aud_list;
+        let mut with_azp = Policy::new(1000);
+        with_azp.authorized_parties = &azp_list;
+        let plain = Policy::new(1000);
+        // (claims, policy, expected error fragment or "" for Ok)
+        let cases: Vec<(Value, &Policy, &str)> = vec![
+            (json!({}), &plain, ""),
+            (json!({"exp": 1001, "nbf": 1000, "iat": 999}), &plain, ""),
+            (json!({"exp": "1001"}), &plain, "invalid exp claim: not a NumericDate"),
+            (json!({"exp": null}), &plain, "invalid exp claim: not a NumericDate"),
+            (json!({"nbf": true}), &plain, "invalid nbf claim: not a NumericDate"),
+            (json!({"iat": "x"}), &plain, "invalid iat claim: not a NumericDate"),
+            (json!({"exp": 1000.5}), &plain, ""),
+            (json!({"exp": 999.5}), &plain, "expired"),
+            (json!({"iss": 5}), &plain, "invalid iss claim"),
+            (json!({"sub": 5}), &plain, "invalid sub claim"),
+            (json!({"aud": 1}), &plain, "invalid aud claim"),
+            (json!({"aud": ["a", 1]}), &plain, "invalid aud claim"),
+            (json!({"aud": {"a": 1}}), &plain, "invalid aud claim"),
+            (json!({"aud": ["a"]}), &plain, ""),
+            (json!({"iss": "https://issuer.example"}), &with_iss, ""),
+            (json!({"iss": "https://evil.example"}), &with_iss, "issuer not accepted: expected \"https://issuer.example\", got \"https://evil.example\""),
+            (json!({}), &with_iss, "token has no iss claim"),
+            (json!({"aud": "api"}), &with_aud, ""),
+            (json!({"aud": ["x", "web"]}), &with_aud, ""),
+            (json!({"aud": ["x", "y"]}), &with_aud, "audience not accepted: got \"x\" (and others)"),
+            (json!({"aud": "x"}), &with_aud, "audience not accepted: got \"x\""),
+            (json!({"aud": []}), &with_aud, "audience not accepted"),
+            (json!({}), &with_aud, "token has no aud claim"),
+            (json!({"azp": "client-1"}), &with_azp, ""),
+            (json!({"azp": "client-2"}), &with_azp, "authorized party not accepted"),
+            (json!({"azp": 1}), &with_azp, "invalid azp claim"),
+            (json!({}), &with_azp, "token has no azp claim"),
+            (json!({"azp": 1}), &plain, ""),
+        ];
+        for (claims, policy, frag) in cases {
+            let got = validate_claims(&claims, policy);
+            match (got, frag) {
+                (Ok(_), "") => {}
+                (Ok(_), f) => panic!("{claims} accepted, wanted error {f}"),
+                (Err(e), "") => panic!("{claims} rejected: {e}"),
+                (Err(e), f) => {
+                    assert!(matches!(e, JoseError::Rejected(_)), "{e:?}");
+                    assert!(e.to_string().contains(f), "{e} !~ {f}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_values_are_truncated_in_messages() {
+        let long = "x".repeat(500);
+        let mut p = Policy::new(0);
+        p.issuer = Some("a");
+        let e = validate_claims(&json!({ "iss": long }), &p).unwrap_err().to_string();
+        assert!(e.len() < 200, "{e}");
+    }
+}
