@@ -7,7 +7,7 @@
 use crate::callsite::{serve, v1_function, Answer};
 use crate::claims::{as_bool, as_number_text, as_text_array, get_path, text_of};
 use crate::errors::{wrong_type, SqlError};
-use crate::source::{view, View};
+use crate::source::{view, Validity, View};
 use crate::{clerk, datums, gucs};
 use pgrx::pg_sys::Datum;
 use pgrx::FromDatum;
@@ -18,13 +18,13 @@ use std::borrow::Cow;
 fn with_view(
     names: &[&str],
     read: impl FnOnce(&View) -> Result<Answer, SqlError>,
-) -> Result<(Answer, bool), SqlError> {
-    let (view, cacheable) = view(names);
+) -> Result<(Answer, Validity), SqlError> {
+    let (view, validity) = view(names);
     let answer = match view {
         Some(v) => read(&v)?,
         None => Answer::Null,
     };
-    Ok((answer, cacheable))
+    Ok((answer, validity))
 }
 
 /// Whether Clerk's pending-session rule hides these claims (`pg_jwt_claims.pending_session`).
@@ -100,12 +100,12 @@ v1_function!(
     pg_jwt_claims_jwt_claims, pg_finfo_pg_jwt_claims_jwt_claims,
     |fcinfo| {
         serve(fcinfo, |_| {
-            let (view, cacheable) = view(&[]);
+            let (view, validity) = view(&[]);
             let answer = match view {
                 Some(View::Shared(c)) => Answer::Varlena(datums::jsonb(c.value(), &[])?),
                 _ => Answer::Null,
             };
-            Ok((answer, cacheable))
+            Ok((answer, validity))
         })
     }
 );
@@ -119,22 +119,22 @@ unsafe fn at_path(
     unsafe {
         serve(fcinfo, |args| {
             let Some(Some(bytes)) = args.first() else {
-                return Ok((Answer::Null, true));
+                return Ok((Answer::Null, Validity::Generation));
             };
             let path: Option<Vec<Option<String>>> =
                 Vec::<Option<String>>::from_datum(Datum::from(bytes.as_ptr()), false);
             let Some(path) = path.and_then(|p| p.into_iter().collect::<Option<Vec<String>>>())
             else {
-                return Ok((Answer::Null, true));
+                return Ok((Answer::Null, Validity::Generation));
             };
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            let (view, cacheable) = view(path.first().map_or(&[][..], std::slice::from_ref));
+            let (view, validity) = view(path.first().map_or(&[][..], std::slice::from_ref));
             // A path into the legacy settings only reaches top-level claims.
             let value = view
                 .as_ref()
                 .filter(|v| path.len() == 1 || matches!(v, View::Shared(_)))
                 .and_then(|v| get_path(v.value(), &path));
-            Ok((read(value, &path)?, cacheable))
+            Ok((read(value, &path)?, validity))
         })
     }
 }

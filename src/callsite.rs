@@ -19,7 +19,7 @@
 //! every change of a watched setting bumps; answers from settings read by name are never kept.
 
 use crate::errors::SqlError;
-use crate::source;
+use crate::source::{self, Validity};
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::varlena::varsize_any;
 use std::ptr;
@@ -40,6 +40,7 @@ pub enum Answer {
 struct Site {
     /// 0 while nothing is cached.
     generation: u64,
+    validity: Validity,
     isnull: bool,
     value: Datum,
     key: *mut u8,
@@ -49,13 +50,13 @@ struct Site {
 
 /// Serves one call of a claim reader: the cached answer when the generation and the argument
 /// bytes match, else `compute` (run in the call site's memory so its answer can be kept).
-/// `compute` returns the answer and whether it may be kept.
+/// `compute` returns the answer and how long it stays right.
 ///
 /// # Safety
 /// `fcinfo` must be the call's own, and every argument a varlena (or NULL).
 pub unsafe fn serve(
     fcinfo: FunctionCallInfo,
-    compute: impl FnOnce(&[Option<&[u8]>]) -> Result<(Answer, bool), SqlError>,
+    compute: impl FnOnce(&[Option<&[u8]>]) -> Result<(Answer, Validity), SqlError>,
 ) -> Datum {
     unsafe {
         let flinfo = (*fcinfo).flinfo;
@@ -68,7 +69,10 @@ pub unsafe fn serve(
         let generation = source::generation();
         let (slots, nargs) = arguments(fcinfo);
         let args = &slots[..nargs];
-        if site.generation == generation && key_matches(site, args) {
+        if site.generation != 0
+            && site.validity.holds(site.generation == generation)
+            && key_matches(site, args)
+        {
             (*fcinfo).isnull = site.isnull;
             return site.value;
         }
@@ -82,7 +86,7 @@ pub unsafe fn serve(
         let previous = pg_sys::MemoryContextSwitchTo(context);
         let computed = compute(args);
         pg_sys::MemoryContextSwitchTo(previous);
-        let (answer, cacheable) = match computed {
+        let (answer, validity) = match computed {
             Ok(done) => done,
             Err(err) => err.raise(),
         };
@@ -93,11 +97,12 @@ pub unsafe fn serve(
             Answer::Varlena(v) => (false, v, varsize_any(v.cast_mut_ptr())),
         };
         // A by-reference answer built outside fn_mcxt must not be kept.
-        let cacheable = cacheable && (bytes == 0 || keep_values);
+        let cacheable = validity != Validity::Call && (bytes == 0 || keep_values);
         if cacheable {
             site.retained += bytes;
             store_key(site, (*flinfo).fn_mcxt, args);
             site.generation = generation;
+            site.validity = validity;
             site.isnull = isnull;
             site.value = value;
         } else {

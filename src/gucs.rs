@@ -4,7 +4,7 @@
 //! claims generation (see `source.rs`), so cached answers can never outlive the setting they
 //! came from.
 
-use crate::source::{bump_enum, bump_string};
+use crate::source::{bump_enum, bump_string, bump_verification, bump_verification_int};
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 use std::ffi::{c_char, CStr, CString};
 
@@ -17,12 +17,44 @@ pub enum PendingSession {
     Allow,
 }
 
+/// Where identity comes from.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// The claims setting, as the gateway put it there.
+    #[name = c"trust"]
+    Trust,
+    /// Only a token that verifies now: `pg_jwt_claims.token`, else the Bearer token in
+    /// `request.headers`.
+    #[name = c"verify"]
+    Verify,
+}
+
 pub const DEFAULT_CLAIMS_SETTING: &CStr = c"request.jwt.claims";
 
 static CLAIMS_SETTING: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(Some(DEFAULT_CLAIMS_SETTING));
 static PENDING_SESSION: GucSetting<PendingSession> =
     GucSetting::<PendingSession>::new(PendingSession::SignedOut);
+static MODE: GucSetting<Mode> = GucSetting::<Mode>::new(Mode::Trust);
+static TOKEN: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static SECRET: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static JWKS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static ISSUER: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static AUDIENCE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static AUTHORIZED_PARTIES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static ALGORITHMS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static LEEWAY: GucSetting<i32> = GucSetting::<i32>::new(30);
+
+/// A string setting: name, descriptions, storage, context, flags, hook.
+type StringGuc = (
+    &'static CStr,
+    &'static CStr,
+    &'static CStr,
+    &'static GucSetting<Option<CString>>,
+    GucContext,
+    GucFlags,
+    pgrx::pg_sys::GucStringAssignHook,
+);
 
 pub fn init() {
     // SAFETY: the hooks only bump an atomic counter; they cannot panic.
@@ -49,6 +81,59 @@ pub fn init() {
             Some(bump_enum),
             None,
         );
+        GucRegistry::define_enum_guc_with_hooks(
+            c"pg_jwt_claims.mode",
+            c"Where identity comes from: trust (the claims setting) or verify (a verified token).",
+            c"In verify mode every claim reader takes claims only from a token that verifies now: pg_jwt_claims.token, else the Bearer token in request.headers.",
+            &MODE,
+            GucContext::Suset,
+            GucFlags::default(),
+            None,
+            Some(bump_enum),
+            None,
+        );
+        let secret = GucFlags::SUPERUSER_ONLY | GucFlags::NO_SHOW_ALL;
+        let strings: [StringGuc; 7] = [
+            (c"pg_jwt_claims.token", c"The compact JWT of the current request (verify mode).",
+             c"Set transaction-locally by jwt_authenticate(); any role may set it, only a token that verifies counts.",
+             &TOKEN, GucContext::Userset, GucFlags::NO_SHOW_ALL, Some(bump_string)),
+            (c"pg_jwt_claims.secret", c"HMAC secret for HS256/384/512 tokens.",
+             c"Visible only to superusers. Put it in postgresql.conf or ALTER SYSTEM, not ALTER ROLE/DATABASE.",
+             &SECRET, GucContext::Suset, secret, Some(bump_verification)),
+            (c"pg_jwt_claims.jwks", c"Verification keys: a JWK Set, a JWK, or PEM public keys.",
+             c"Visible only to superusers.",
+             &JWKS, GucContext::Suset, secret, Some(bump_verification)),
+            (c"pg_jwt_claims.issuer", c"Required iss claim; empty: not checked.", c"",
+             &ISSUER, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+            (c"pg_jwt_claims.audience", c"Accepted aud values, comma-separated; empty: not checked.", c"",
+             &AUDIENCE, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+            (c"pg_jwt_claims.authorized_parties", c"Accepted azp values (origins), comma-separated; empty: not checked.",
+             c"Clerk recommends checking azp against your frontend origins to prevent CSRF.",
+             &AUTHORIZED_PARTIES, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+            (c"pg_jwt_claims.algorithms", c"Accepted alg values, comma-separated; empty: every supported algorithm.", c"",
+             &ALGORITHMS, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+        ];
+        for (name, short, long, setting, context, flags, hook) in strings {
+            GucRegistry::define_string_guc_with_hooks(
+                name, short, long, setting, context, flags, None, hook, None,
+            );
+        }
+        GucRegistry::define_int_guc_with_hooks(
+            c"pg_jwt_claims.leeway",
+            c"Seconds of clock skew allowed for exp, nbf and iat.",
+            c"",
+            &LEEWAY,
+            0,
+            86_400,
+            GucContext::Suset,
+            GucFlags::UNIT_S,
+            None,
+            Some(bump_verification_int),
+            None,
+        );
+        #[cfg(any(feature = "pg13", feature = "pg14"))]
+        pgrx::pg_sys::EmitWarningsOnPlaceholders(c"pg_jwt_claims".as_ptr());
+        #[cfg(not(any(feature = "pg13", feature = "pg14")))]
         pgrx::pg_sys::MarkGUCPrefixReserved(c"pg_jwt_claims".as_ptr());
     }
 }
@@ -67,6 +152,63 @@ pub fn claims_setting_name() -> &'static CStr {
 
 pub fn pending_session() -> PendingSession {
     PENDING_SESSION.get()
+}
+
+pub fn mode() -> Mode {
+    MODE.get()
+}
+
+/// A string setting's current value ('' when unset), borrowed until the setting changes.
+fn text(setting: &GucSetting<Option<CString>>) -> &'static str {
+    let raw = setting.get_raw();
+    if raw.is_null() {
+        return "";
+    }
+    // SAFETY: a non-null GUC string is NUL-terminated and owned by the GUC machinery.
+    unsafe { CStr::from_ptr(raw) }.to_str().unwrap_or("")
+}
+
+/// A comma-separated list setting, items trimmed, empty items dropped.
+fn list(setting: &GucSetting<Option<CString>>) -> Vec<String> {
+    text(setting)
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+pub fn token() -> &'static str {
+    text(&TOKEN)
+}
+
+pub fn secret() -> &'static str {
+    text(&SECRET)
+}
+
+pub fn jwks() -> &'static str {
+    text(&JWKS)
+}
+
+/// The validation settings, as the core's policy wants them (owned: they are read once per
+/// verification, not per row).
+pub struct Validation {
+    pub issuer: Option<String>,
+    pub audiences: Vec<String>,
+    pub authorized_parties: Vec<String>,
+    pub algorithms: Vec<String>,
+    pub leeway: i64,
+}
+
+pub fn validation() -> Validation {
+    let issuer = text(&ISSUER).trim();
+    Validation {
+        issuer: (!issuer.is_empty()).then(|| issuer.to_owned()),
+        audiences: list(&AUDIENCE),
+        authorized_parties: list(&AUTHORIZED_PARTIES),
+        algorithms: list(&ALGORITHMS),
+        leeway: i64::from(LEEWAY.get()),
+    }
 }
 
 /// Raw access to a string setting without copying it (the hot path reads it often).

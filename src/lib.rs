@@ -5,6 +5,7 @@
 // The pure core:
 mod claims; // the claims object: parsing, paths, JSON types
 mod clerk; // Clerk organizations, roles, permissions, features, plans
+mod verify; // JWS/JWT decoding, keys, signatures, claim validation, signing
 
 // The Postgres glue (reads settings, calls the core, returns Datums and errors):
 mod accessors; // requesting_user_id(), jwt_claims(), jwt_claim*()
@@ -14,6 +15,7 @@ mod errors; // SQLSTATEs and the one way to raise
 mod gucs; // settings under pg_jwt_claims.*
 mod organizations; // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
 mod source; // where claims come from, and the per-process caches
+mod verification; // jwt_verify(), jwt_decode(), jwt_sign(), jwt_authenticate(), verify mode
 
 #[cfg(any(test, feature = "pg_test"))]
 mod glue_tests; // #[pg_test]s

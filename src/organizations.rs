@@ -7,7 +7,7 @@
 use crate::accessors::signed_out;
 use crate::callsite::{serve, v1_function, Answer};
 use crate::errors::SqlError;
-use crate::source::view;
+use crate::source::{view, Validity};
 use crate::{clerk, datums};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
@@ -46,12 +46,12 @@ unsafe fn clerk_reader(
                 ),
                 _ => None,
             };
-            let (view, cacheable) = view(CLERK_CLAIMS);
+            let (view, validity) = view(CLERK_CLAIMS);
             let answer = match view {
                 Some(v) if !signed_out(&v) => read(v.value(), argument)?,
                 _ => absent,
             };
-            Ok((answer, cacheable))
+            Ok((answer, validity))
         })
     }
 }
@@ -166,9 +166,9 @@ v1_function!(
     pg_jwt_claims_jwt_session_status, pg_finfo_pg_jwt_claims_jwt_session_status,
     |fcinfo| {
         serve(fcinfo, |_| {
-            let (view, cacheable) = view(&["sts"]);
+            let (view, validity) = view(&["sts"]);
             let status = view.as_ref().and_then(|v| clerk::session_status(v.value()));
-            Ok((datums::opt_text(status, &["sts"])?, cacheable))
+            Ok((datums::opt_text(status, &["sts"])?, validity))
         })
     }
 );

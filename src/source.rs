@@ -31,7 +31,7 @@
 
 use crate::claims::{legacy_claim_value, Claims, ParseError};
 use crate::errors::SqlError;
-use crate::gucs;
+use crate::{gucs, verification};
 use pgrx::pg_sys;
 use pgrx::PgSqlErrorCode;
 use serde_json::{Map, Value};
@@ -62,8 +62,23 @@ pub unsafe extern "C-unwind" fn bump_enum(_new: c_int, _extra: *mut c_void) {
     bump();
 }
 
-/// Assign hook for watched integer settings.
-pub unsafe extern "C-unwind" fn bump_int(_new: c_int, _extra: *mut c_void) {
+static VERIFICATION_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// Changes whenever a key or validation setting changes: verified tokens and parsed key sets
+/// are cached for one verification generation.
+pub fn verification_generation() -> u64 {
+    VERIFICATION_GENERATION.load(Ordering::Relaxed)
+}
+
+/// Assign hook for key and validation string settings.
+pub unsafe extern "C-unwind" fn bump_verification(_new: *const c_char, _extra: *mut c_void) {
+    VERIFICATION_GENERATION.fetch_add(1, Ordering::Relaxed);
+    bump();
+}
+
+/// Assign hook for key and validation integer settings.
+pub unsafe extern "C-unwind" fn bump_verification_int(_new: c_int, _extra: *mut c_void) {
+    VERIFICATION_GENERATION.fetch_add(1, Ordering::Relaxed);
     bump();
 }
 
@@ -82,19 +97,49 @@ struct Watched {
 /// The claims as resolved for one generation.
 #[derive(Clone)]
 pub enum Resolved {
-    /// The claims setting holds an object.
+    /// The claims setting holds an object, or (verify mode) the token verified.
     Claims(Rc<Claims>),
     /// The claims setting is unset or '': readers fall back to the legacy per-claim settings.
     Legacy,
-    /// The claims setting holds something that is not a JSON object.
+    /// Verify mode without a token: no identity.
+    Nothing,
+    /// The claims setting is not a JSON object, or (verify mode) the token failed.
     Invalid(Rc<SqlError>),
+}
+
+/// How long an answer computed from the current claims stays right.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Validity {
+    /// Only for this call: it read settings that are not watched.
+    Call,
+    /// While the claims generation is unchanged.
+    Generation,
+    /// While the generation is unchanged and the transaction started at this time (verify
+    /// mode: `exp`, `nbf` and `iat` are judged against the transaction's start).
+    Transaction(i64),
+}
+
+impl Validity {
+    /// The validity of an answer computed now, given what the claims were resolved from.
+    pub fn holds(self, generation_unchanged: bool) -> bool {
+        match self {
+            Validity::Call => false,
+            Validity::Generation => generation_unchanged,
+            Validity::Transaction(start) => generation_unchanged && transaction_start() == start,
+        }
+    }
+}
+
+/// The current transaction's start (TimestampTz, microseconds).
+pub fn transaction_start() -> i64 {
+    // SAFETY: reads the current transaction's start timestamp.
+    unsafe { pg_sys::GetCurrentTransactionStartTimestamp() }
 }
 
 struct Current {
     generation: u64,
     resolved: Resolved,
-    /// False when the answer came from a setting read by name (not watched).
-    watched: bool,
+    validity: Validity,
 }
 
 thread_local! {
@@ -179,16 +224,31 @@ fn adopt(name: &CStr, adopted: usize) -> Option<&'static mut *mut c_char> {
     }
 }
 
-/// The claims for the current settings, and whether that answer may be cached by generation.
-pub fn current() -> (Resolved, bool) {
+/// The claims for the current settings, and how long that answer stays right.
+pub fn current() -> (Resolved, Validity) {
     let generation = generation();
-    if let Some(hit) = CURRENT.with_borrow(|c| {
+    let hit = CURRENT.with_borrow(|c| {
         c.as_ref()
-            .filter(|c| c.watched && c.generation == generation)
-            .map(|c| c.resolved.clone())
-    }) {
-        return (hit, true);
+            .filter(|c| c.generation == generation && c.validity.holds(true))
+            .map(|c| (c.resolved.clone(), c.validity))
+    });
+    if let Some(hit) = hit {
+        return hit;
     }
+    let (resolved, validity) = match gucs::mode() {
+        gucs::Mode::Trust => trusted(),
+        gucs::Mode::Verify => verified(),
+    };
+    CURRENT.set(Some(Current {
+        generation,
+        resolved: resolved.clone(),
+        validity,
+    }));
+    (resolved, validity)
+}
+
+/// Trust mode: the claims setting as it is.
+fn trusted() -> (Resolved, Validity) {
     let name = gucs::claims_setting_name();
     let (text, watched) = read_setting(name);
     let resolved = match text.map(CStr::to_bytes).filter(|t| !t.is_empty()) {
@@ -198,14 +258,65 @@ pub fn current() -> (Resolved, bool) {
             Err(err) => Resolved::Invalid(Rc::new(invalid_claims(name, &err))),
         },
     };
-    // Legacy answers depend on settings read by name: they are never cached.
-    let watched = watched && !matches!(resolved, Resolved::Legacy);
-    CURRENT.set(Some(Current {
-        generation,
-        resolved: resolved.clone(),
-        watched,
-    }));
-    (resolved, watched)
+    // Legacy answers depend on settings read by name: they are never kept.
+    let validity = if watched && !matches!(resolved, Resolved::Legacy) {
+        Validity::Generation
+    } else {
+        Validity::Call
+    };
+    (resolved, validity)
+}
+
+/// Verify mode: only a token that verifies now — `pg_jwt_claims.token`, else the Bearer token
+/// of PostgREST's `request.headers`. The claims setting is never read.
+fn verified() -> (Resolved, Validity) {
+    let validity = Validity::Transaction(transaction_start());
+    let token = match gucs::token() {
+        "" => {
+            let (headers, watched) = read_setting(c"request.headers");
+            let validity = if watched { validity } else { Validity::Call };
+            let headers = headers.map(|h| h.to_string_lossy()).unwrap_or_default();
+            match bearer_token(&headers) {
+                Ok(Some(token)) => (token, validity),
+                Ok(None) => return (Resolved::Nothing, validity),
+                Err(err) => return (Resolved::Invalid(Rc::new(err)), validity),
+            }
+        }
+        token => (token.to_owned(), validity),
+    };
+    match verification::verified_claims(&token.0) {
+        Ok(claims) => (Resolved::Claims(claims), token.1),
+        Err(err) => (Resolved::Invalid(Rc::new(err)), token.1),
+    }
+}
+
+/// The Bearer token of PostgREST's `request.headers` JSON (header names in lower case).
+/// `Ok(None)` without an `authorization` header or with another scheme.
+pub fn bearer_token(headers: &str) -> Result<Option<String>, SqlError> {
+    if headers.trim().is_empty() {
+        return Ok(None);
+    }
+    let bad = |detail: String| {
+        SqlError::new(
+            PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+            "setting \"request.headers\" is not a JSON object",
+        )
+        .detail(detail)
+    };
+    let value: Value = serde_json::from_str(headers).map_err(|e| bad(e.to_string()))?;
+    let Value::Object(map) = value else {
+        return Err(bad("The request headers must be a JSON object.".into()));
+    };
+    let Some(Value::String(auth)) = map.get("authorization") else {
+        return Ok(None);
+    };
+    let auth = auth.trim();
+    let token = auth
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    Ok(token)
 }
 
 fn invalid_claims(setting: &CStr, err: &ParseError) -> SqlError {
@@ -273,13 +384,14 @@ impl View {
 }
 
 /// The claims a reader of the top-level claims `names` sees, `None` when there are none, and
-/// whether the answer may be cached by generation. Raises for a claims setting that is not a
-/// JSON object.
-pub fn view(names: &[&str]) -> (Option<View>, bool) {
+/// how long the answer stays right. Raises for a claims setting that is not a JSON object, and
+/// in verify mode for a token that does not verify.
+pub fn view(names: &[&str]) -> (Option<View>, Validity) {
     match current() {
-        (Resolved::Claims(c), watched) => (Some(View::Shared(c)), watched),
+        (Resolved::Claims(c), validity) => (Some(View::Shared(c)), validity),
+        (Resolved::Nothing, validity) => (None, validity),
         (Resolved::Invalid(err), _) => err.raise(),
-        (Resolved::Legacy, _) => (legacy(names).map(View::Assembled), false),
+        (Resolved::Legacy, _) => (legacy(names).map(View::Assembled), Validity::Call),
     }
 }
 

@@ -111,7 +111,12 @@ fn string_end(bytes: &[u8], open: usize) -> Result<(usize, bool), Problem> {
     }
 }
 
-fn decode_name(bytes: &[u8], open: usize, close: usize, has_escape: bool) -> Result<String, Problem> {
+fn decode_name(
+    bytes: &[u8],
+    open: usize,
+    close: usize,
+    has_escape: bool,
+) -> Result<String, Problem> {
     if has_escape {
         let quoted = bytes.get(open..=close).ok_or(Problem::Syntax)?;
         serde_json::from_slice::<String>(quoted).map_err(|_| Problem::Syntax)

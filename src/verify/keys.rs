@@ -143,8 +143,9 @@ impl KeySet {
     /// * contains `-----BEGIN` → PEM: one or more `PUBLIC KEY` (SPKI: RSA,
     ///   EC P-256/P-384, Ed25519), `RSA PUBLIC KEY` (PKCS#1) or `CERTIFICATE`
     ///   blocks (the certificate's subject key is used; the certificate itself
-    ///   is not validated). Every block becomes a kid-less key. Private key
-    ///   blocks are refused.
+    ///   is not validated). Every block becomes a kid-less key (so every
+    ///   certificate of a pasted chain is trusted). Private key blocks are
+    ///   refused.
     /// * JSON object with `keys` → JWK Set. Entries that cannot be parsed are
     ///   skipped if at least one other entry parses; none → `InvalidKey`.
     /// * JSON object with `kty` → a single JWK.
@@ -152,6 +153,11 @@ impl KeySet {
     ///   is never silently used as a secret.
     /// * otherwise → the exact bytes (untrimmed) are an HMAC secret; empty or
     ///   whitespace-only material is `InvalidKey`.
+    ///
+    /// PEM keys and raw secrets have no `kid`. A token whose header carries a
+    /// `kid` is only ever checked against keys with that exact `kid`, so for
+    /// issuers that always set `kid` (Clerk, Auth0, Supabase signing keys…)
+    /// configure their JWK Set, or a JWK with the matching `kid`.
     pub fn parse(material: &str) -> Result<KeySet, JoseError> {
         let trimmed = material.trim();
         if trimmed.is_empty() {
@@ -183,7 +189,10 @@ impl KeySet {
             return Err(JoseError::InvalidKey("HMAC secret is empty".into()));
         }
         Ok(KeySet {
-            keys: vec![Key::new(KeyFamily::Hmac, Some(DecodingKey::from_secret(secret)))],
+            keys: vec![Key::new(
+                KeyFamily::Hmac,
+                Some(DecodingKey::from_secret(secret)),
+            )],
         })
     }
 
@@ -253,14 +262,19 @@ impl KeySet {
             None => {
                 let usable: Vec<&Key> = self.keys.iter().filter(|k| k.usable_with(alg)).collect();
                 if usable.is_empty() {
-                    return Err(JoseError::Rejected(format!("no key for algorithm {}", quoted(alg.name()))));
+                    return Err(JoseError::Rejected(format!(
+                        "no key for algorithm {}",
+                        quoted(alg.name())
+                    )));
                 }
                 usable
             }
         };
         for key in candidates {
             if let Some(dk) = &key.decoding {
-                if let Ok(true) = jsonwebtoken::crypto::verify(signature_b64, signing_input, dk, alg.to_jwt()) {
+                if let Ok(true) =
+                    jsonwebtoken::crypto::verify(signature_b64, signing_input, dk, alg.to_jwt())
+                {
                     return Ok(());
                 }
             }
@@ -286,9 +300,16 @@ pub(crate) fn parse_pem_blocks(text: &str) -> Result<Vec<PemBlock>, JoseError> {
     let mut rest = text;
     while let Some(pos) = rest.find(BEGIN) {
         let after = rest.get(pos + BEGIN.len()..).unwrap_or_default();
-        let label_end = after.find("-----").ok_or_else(|| bad("unterminated BEGIN line"))?;
+        let label_end = after
+            .find("-----")
+            .ok_or_else(|| bad("unterminated BEGIN line"))?;
         let label = after.get(..label_end).unwrap_or_default();
-        if label.is_empty() || label.len() > 64 || !label.bytes().all(|b| b.is_ascii_uppercase() || b == b' ' || b.is_ascii_digit()) {
+        if label.is_empty()
+            || label.len() > 64
+            || !label
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b' ' || b.is_ascii_digit())
+        {
             return Err(bad("bad BEGIN label"));
         }
         let body_and_rest = after.get(label_end + 5..).unwrap_or_default();
@@ -310,7 +331,9 @@ pub(crate) fn parse_pem_blocks(text: &str) -> Result<Vec<PemBlock>, JoseError> {
             label: label.to_string(),
             der,
         });
-        rest = body_and_rest.get(end + end_marker.len()..).unwrap_or_default();
+        rest = body_and_rest
+            .get(end + end_marker.len()..)
+            .unwrap_or_default();
     }
     if blocks.is_empty() {
         return Err(bad("no BEGIN line"));
@@ -408,8 +431,13 @@ fn spki_key(spki: &[u8]) -> Result<Key, JoseError> {
                 der::OID_P256 => ec_key(KeyFamily::EcP256, bits, 32),
                 der::OID_P384 => ec_key(KeyFamily::EcP384, bits, 48),
                 der::OID_P521 => Ok(Key::new(KeyFamily::Unsupported("EC P-521".into()), None)),
-                der::OID_SECP256K1 => Ok(Key::new(KeyFamily::Unsupported("EC secp256k1".into()), None)),
-                _ => Err(JoseError::InvalidKey("unsupported EC curve in public key".into())),
+                der::OID_SECP256K1 => Ok(Key::new(
+                    KeyFamily::Unsupported("EC secp256k1".into()),
+                    None,
+                )),
+                _ => Err(JoseError::InvalidKey(
+                    "unsupported EC curve in public key".into(),
+                )),
             }
         }
         der::OID_ED25519 => ed25519_key(bits),
@@ -418,7 +446,9 @@ fn spki_key(spki: &[u8]) -> Result<Key, JoseError> {
             KeyFamily::Unsupported("OKP key-agreement key".into()),
             None,
         )),
-        _ => Err(JoseError::InvalidKey("unsupported public key algorithm".into())),
+        _ => Err(JoseError::InvalidKey(
+            "unsupported public key algorithm".into(),
+        )),
     }
 }
 
@@ -458,9 +488,14 @@ fn ec_key(family: KeyFamily, point: &[u8], coord_len: usize) -> Result<Key, Jose
 
 fn ed25519_key(x: &[u8]) -> Result<Key, JoseError> {
     if x.len() != 32 {
-        return Err(JoseError::InvalidKey("Ed25519 public key must be 32 bytes".into()));
+        return Err(JoseError::InvalidKey(
+            "Ed25519 public key must be 32 bytes".into(),
+        ));
     }
-    Ok(Key::new(KeyFamily::Ed25519, Some(DecodingKey::from_ed_der(x))))
+    Ok(Key::new(
+        KeyFamily::Ed25519,
+        Some(DecodingKey::from_ed_der(x)),
+    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -517,7 +552,10 @@ pub(crate) fn jwk_label(obj: &Map<String, Value>) -> String {
 }
 
 /// Optional string member; present but not a string is an error.
-pub(crate) fn opt_str<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, JoseError> {
+pub(crate) fn opt_str<'a>(
+    obj: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, JoseError> {
     match obj.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -545,7 +583,10 @@ pub(crate) fn key_ops(obj: &Map<String, Value>) -> Result<Option<Vec<String>>, J
             .iter()
             .map(|v| {
                 v.as_str().map(str::to_owned).ok_or_else(|| {
-                    JoseError::InvalidKey(format!("{}: \"key_ops\" lists a non-string", jwk_label(obj)))
+                    JoseError::InvalidKey(format!(
+                        "{}: \"key_ops\" lists a non-string",
+                        jwk_label(obj)
+                    ))
                 })
             })
             .collect::<Result<Vec<_>, _>>()
@@ -560,7 +601,8 @@ pub(crate) fn key_ops(obj: &Map<String, Value>) -> Result<Option<Vec<String>>, J
 /// Parses one JWK as a verification key. Private members are ignored.
 pub(crate) fn parse_jwk_public(obj: &Map<String, Value>) -> Result<Key, JoseError> {
     let label = jwk_label(obj);
-    let kty = opt_str(obj, "kty")?.ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"kty\"")))?;
+    let kty = opt_str(obj, "kty")?
+        .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"kty\"")))?;
     let kid = opt_str(obj, "kid")?;
     let alg = opt_str(obj, "alg")?;
     let key_use = opt_str(obj, "use")?;
@@ -579,7 +621,8 @@ pub(crate) fn parse_jwk_public(obj: &Map<String, Value>) -> Result<Key, JoseErro
             rsa_key(&n, &e).map_err(|err| JoseError::InvalidKey(format!("{label}: {err}")))?
         }
         "EC" => {
-            let crv = opt_str(obj, "crv")?.ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
+            let crv = opt_str(obj, "crv")?
+                .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
             let (family, len) = match crv {
                 "P-256" => (KeyFamily::EcP256, 32),
                 "P-384" => (KeyFamily::EcP384, 48),
@@ -610,13 +653,17 @@ pub(crate) fn parse_jwk_public(obj: &Map<String, Value>) -> Result<Key, JoseErro
             }
         }
         "OKP" => {
-            let crv = opt_str(obj, "crv")?.ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
+            let crv = opt_str(obj, "crv")?
+                .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
             match crv {
                 "Ed25519" => {
                     let x = b64_member(obj, "x")?;
-                    ed25519_key(&x).map_err(|err| JoseError::InvalidKey(format!("{label}: {err}")))?
+                    ed25519_key(&x)
+                        .map_err(|err| JoseError::InvalidKey(format!("{label}: {err}")))?
                 }
-                "Ed448" | "X25519" | "X448" => Key::new(KeyFamily::Unsupported(format!("OKP {crv}")), None),
+                "Ed448" | "X25519" | "X448" => {
+                    Key::new(KeyFamily::Unsupported(format!("OKP {crv}")), None)
+                }
                 other => {
                     return Err(JoseError::InvalidKey(format!(
                         "{label}: unsupported OKP curve {}",
@@ -679,23 +726,71 @@ mod tests {
             (r#"{"kty":"oct","k":"AA=="}"#.into(), "InvalidKey", 0),
             (r#"{"kty":"oct"}"#.into(), "InvalidKey", 0),
             (r#"{"kty":"foo","k":"AAAA"}"#.into(), "InvalidKey", 0),
-            (r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#.into(), "InvalidKey", 0), // too small
+            (
+                r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#.into(),
+                "InvalidKey",
+                0,
+            ), // too small
             (rsa_jwk.clone(), "Ok", 1),
-            (r#"{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}"#.into(), "InvalidKey", 0),
-            (r#"{"kty":"EC","crv":"P-521","x":"AAAA","y":"AAAA"}"#.into(), "Ok", 1),
+            (
+                r#"{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}"#.into(),
+                "InvalidKey",
+                0,
+            ),
+            (
+                r#"{"kty":"EC","crv":"P-521","x":"AAAA","y":"AAAA"}"#.into(),
+                "Ok",
+                1,
+            ),
             (r#"{"kty":"OKP","crv":"Ed448","x":"AAAA"}"#.into(), "Ok", 1),
-            (r#"{"kty":"OKP","crv":"Ed25519","x":"AAAA"}"#.into(), "InvalidKey", 0),
-            (r#"{"kty":"oct","k":"AAAA","alg":"RS256"}"#.into(), "InvalidKey", 0),
-            (r#"{"kty":"oct","k":"AAAA","kid":5}"#.into(), "InvalidKey", 0),
-            (r#"{"kty":"oct","k":"AAAA","key_ops":"verify"}"#.into(), "InvalidKey", 0),
+            (
+                r#"{"kty":"OKP","crv":"Ed25519","x":"AAAA"}"#.into(),
+                "InvalidKey",
+                0,
+            ),
+            (
+                r#"{"kty":"oct","k":"AAAA","alg":"RS256"}"#.into(),
+                "InvalidKey",
+                0,
+            ),
+            (
+                r#"{"kty":"oct","k":"AAAA","kid":5}"#.into(),
+                "InvalidKey",
+                0,
+            ),
+            (
+                r#"{"kty":"oct","k":"AAAA","key_ops":"verify"}"#.into(),
+                "InvalidKey",
+                0,
+            ),
             (r#"{"keys":[]}"#.into(), "InvalidKey", 0),
             (r#"{"keys":{}}"#.into(), "InvalidKey", 0),
-            (r#"{"keys":[{"kty":"foo"},{"kty":"oct","k":"!!"}]}"#.into(), "InvalidKey", 0),
-            (format!(r#"{{"keys":[{{"kty":"foo"}},{rsa_jwk},{{"kty":"oct","k":"AAAA"}}]}}"#), "Ok", 2),
-            ("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----".into(), "InvalidKey", 0),
-            ("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----".into(), "InvalidKey", 0),
+            (
+                r#"{"keys":[{"kty":"foo"},{"kty":"oct","k":"!!"}]}"#.into(),
+                "InvalidKey",
+                0,
+            ),
+            (
+                format!(r#"{{"keys":[{{"kty":"foo"}},{rsa_jwk},{{"kty":"oct","k":"AAAA"}}]}}"#),
+                "Ok",
+                2,
+            ),
+            (
+                "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----".into(),
+                "InvalidKey",
+                0,
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----".into(),
+                "InvalidKey",
+                0,
+            ),
             ("-----BEGIN PUBLIC KEY-----\nAAAA\n".into(), "InvalidKey", 0),
-            ("-----BEGIN FOO-----\nAAAA\n-----END FOO-----".into(), "InvalidKey", 0),
+            (
+                "-----BEGIN FOO-----\nAAAA\n-----END FOO-----".into(),
+                "InvalidKey",
+                0,
+            ),
             ("xx -----BEGIN PUBLIC KEY-----".into(), "InvalidKey", 0),
         ];
         for (material, want, n) in cases {
@@ -719,13 +814,21 @@ mod tests {
 
     #[test]
     fn from_parts_and_merge() {
-        let set = KeySet::from_parts(&["secret", "", "  ", r#"{"keys":[{"kty":"oct","k":"AAAA","kid":"a"}]}"#]).unwrap();
+        let set = KeySet::from_parts(&[
+            "secret",
+            "",
+            "  ",
+            r#"{"keys":[{"kty":"oct","k":"AAAA","kid":"a"}]}"#,
+        ])
+        .unwrap();
         assert_eq!(set.len(), 2);
         assert_eq!(set.keys()[1].kid(), Some("a"));
         assert!(KeySet::from_parts(&["", " "]).is_err());
         assert!(KeySet::from_parts(&[]).is_err());
         assert!(KeySet::from_parts(&["secret", "{bad"]).is_err());
-        let merged = KeySet::parse("a").unwrap().merge(KeySet::parse("b").unwrap());
+        let merged = KeySet::parse("a")
+            .unwrap()
+            .merge(KeySet::parse("b").unwrap());
         assert_eq!(merged.len(), 2);
     }
 
@@ -735,7 +838,10 @@ mod tests {
             (r#"{"kty":"oct","k":"AAAA"}"#, true),
             (r#"{"kty":"oct","k":"AAAA","use":"sig"}"#, true),
             (r#"{"kty":"oct","k":"AAAA","use":"enc"}"#, false),
-            (r#"{"kty":"oct","k":"AAAA","key_ops":["sign","verify"]}"#, true),
+            (
+                r#"{"kty":"oct","k":"AAAA","key_ops":["sign","verify"]}"#,
+                true,
+            ),
             (r#"{"kty":"oct","k":"AAAA","key_ops":["sign"]}"#, false),
             (r#"{"kty":"oct","k":"AAAA","key_ops":[]}"#, false),
             (r#"{"kty":"oct","k":"AAAA","alg":"HS384"}"#, true),

@@ -14,7 +14,7 @@
 //! * [`verify`]: JWT level: [`verify_signature`], then the payload must be a
 //!   JSON object, then [`validate_claims`] with a [`Policy`].
 //! * [`check_time`]: re-checks `exp`/`nbf`/`iat` for a cached verified token.
-//! * [`sign`]: creates a compact JWT (HS*, RS*, PS*, ES256/384, EdDSA).
+//! * [`sign()`]: creates a compact JWT (HS*, RS*, PS*, ES256/384, EdDSA).
 //!
 //! Supported algorithms: HS256/384/512, RS256/384/512, PS256/384/512, ES256,
 //! ES384 and EdDSA (Ed25519). `none` (any letter case) is always rejected;
@@ -176,7 +176,9 @@ impl Alg {
             .iter()
             .copied()
             .find(|a| a.name() == name)
-            .ok_or_else(|| JoseError::Unsupported(format!("unsupported algorithm {}", quoted(name))))
+            .ok_or_else(|| {
+                JoseError::Unsupported(format!("unsupported algorithm {}", quoted(name)))
+            })
     }
 
     /// The JOSE name, e.g. `"RS256"`.
@@ -267,9 +269,11 @@ pub struct Verified {
 ///
 /// Steps: exactly three segments; strict base64url; header a JSON object
 /// with a string `alg` (duplicate member names and `\u0000` rejected);
-/// `alg: none` (any case) rejected; unknown algorithms unsupported; any
-/// `crit` rejected; if `algorithms` is non-empty the token `alg` must be in
-/// it; a non-empty signature of the right length; then the signature is
+/// `alg: none` (any case) rejected; unknown algorithms unsupported; a
+/// `crit` listing names → `Unsupported` (we implement no extension), an
+/// empty or non-array `crit` → `Malformed`; if `algorithms` is non-empty
+/// the token `alg` must be in it; a non-empty signature of the right length
+/// (ES256: 64, ES384: 96, EdDSA: 64 bytes); then the signature is
 /// checked over the received ASCII `header.payload` with a key chosen from
 /// `keys`:
 ///
@@ -280,7 +284,11 @@ pub struct Verified {
 ///   HS256 token never meets an RSA/EC/OKP key), its JWK `alg` (if any)
 ///   equals the token `alg`, its `use` (if any) is `sig` and its `key_ops`
 ///   (if any) contain `verify`.
-pub fn verify_signature(token: &str, keys: &KeySet, algorithms: &[String]) -> Result<Jws, JoseError> {
+pub fn verify_signature(
+    token: &str,
+    keys: &KeySet,
+    algorithms: &[String],
+) -> Result<Jws, JoseError> {
     let prepared = token::prepare(token, algorithms)?;
     keys.verify(
         prepared.alg,

@@ -29,11 +29,15 @@ use super::{quoted, Alg, JoseError};
 /// [`JoseError::Malformed`].
 pub fn sign(claims: &Value, key_material: &str, algorithm: &str) -> Result<String, JoseError> {
     let alg = Alg::from_name(algorithm).map_err(|e| match e {
-        JoseError::Rejected(_) => JoseError::Unsupported("signing with alg \"none\" is not supported".into()),
+        JoseError::Rejected(_) => {
+            JoseError::Unsupported("signing with alg \"none\" is not supported".into())
+        }
         other => other,
     })?;
     if !claims.is_object() {
-        return Err(JoseError::Malformed("claims to sign must be a JSON object".into()));
+        return Err(JoseError::Malformed(
+            "claims to sign must be a JSON object".into(),
+        ));
     }
     let (key, kid) = signing_key(key_material, alg)?;
     let mut header = Map::new();
@@ -44,36 +48,57 @@ pub fn sign(claims: &Value, key_material: &str, algorithm: &str) -> Result<Strin
     }
     let header_json = serde_json::to_vec(&Value::Object(header))
         .map_err(|_| JoseError::Malformed("cannot serialize header".into()))?;
-    let claims_json =
-        serde_json::to_vec(claims).map_err(|_| JoseError::Malformed("cannot serialize claims".into()))?;
-    let signing_input = format!("{}.{}", b64url_encode(&header_json), b64url_encode(&claims_json));
+    let claims_json = serde_json::to_vec(claims)
+        .map_err(|_| JoseError::Malformed("cannot serialize claims".into()))?;
+    let signing_input = format!(
+        "{}.{}",
+        b64url_encode(&header_json),
+        b64url_encode(&claims_json)
+    );
     let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, alg.to_jwt())
-        .map_err(|_| JoseError::InvalidKey(format!("the {alg} signing key was rejected by the crypto backend")))?;
+        .map_err(|_| {
+            JoseError::InvalidKey(format!(
+                "the {alg} signing key was rejected by the crypto backend"
+            ))
+        })?;
     Ok(format!("{signing_input}.{signature}"))
 }
 
-fn signing_key(material: &str, alg: Alg) -> Result<(EncodingKey, Option<String>), JoseError> {
+pub(crate) fn signing_key(
+    material: &str,
+    alg: Alg,
+) -> Result<(EncodingKey, Option<String>), JoseError> {
     let trimmed = material.trim();
     if trimmed.is_empty() {
-        return Err(JoseError::InvalidKey("signing key material is empty".into()));
+        return Err(JoseError::InvalidKey(
+            "signing key material is empty".into(),
+        ));
     }
     let (family, key, kid) = if trimmed.contains("-----BEGIN") {
         let (family, key) = pem_private(trimmed)?;
         (family, key, None)
     } else if trimmed.starts_with('{') {
         let value: Value = serde_json::from_str(trimmed).map_err(|e| {
-            JoseError::InvalidKey(format!("signing key starts with '{{' but is not valid JSON: {e}"))
+            JoseError::InvalidKey(format!(
+                "signing key starts with '{{' but is not valid JSON: {e}"
+            ))
         })?;
         jwk_private(&value, alg)?
     } else if matches!(alg, Alg::HS256 | Alg::HS384 | Alg::HS512) {
-        (KeyFamily::Hmac, EncodingKey::from_secret(material.as_bytes()), None)
+        (
+            KeyFamily::Hmac,
+            EncodingKey::from_secret(material.as_bytes()),
+            None,
+        )
     } else {
         return Err(JoseError::InvalidKey(format!(
             "{alg} needs a private key in PEM or JWK form"
         )));
     };
     if !family.fits(alg) {
-        return Err(JoseError::InvalidKey(format!("{alg} cannot be used with a {family} key")));
+        return Err(JoseError::InvalidKey(format!(
+            "{alg} cannot be used with a {family} key"
+        )));
     }
     Ok((key, kid))
 }
@@ -90,7 +115,9 @@ fn pem_private(text: &str) -> Result<(KeyFamily, EncodingKey), JoseError> {
         ));
     };
     if private.next().is_some() {
-        return Err(JoseError::InvalidKey("PEM material holds more than one private key".into()));
+        return Err(JoseError::InvalidKey(
+            "PEM material holds more than one private key".into(),
+        ));
     }
     match block.label.as_str() {
         "PRIVATE KEY" => pkcs8_private(&block.der),
@@ -99,7 +126,9 @@ fn pem_private(text: &str) -> Result<(KeyFamily, EncodingKey), JoseError> {
             Ok((KeyFamily::Rsa, EncodingKey::from_rsa_der(&block.der)))
         }
         "EC PRIVATE KEY" => sec1_private(&block.der),
-        "ENCRYPTED PRIVATE KEY" => Err(JoseError::InvalidKey("encrypted private keys are not supported".into())),
+        "ENCRYPTED PRIVATE KEY" => Err(JoseError::InvalidKey(
+            "encrypted private keys are not supported".into(),
+        )),
         other => Err(JoseError::InvalidKey(format!(
             "unsupported PEM private key type {}",
             quoted(other)
@@ -132,13 +161,21 @@ fn pkcs8_private(doc: &[u8]) -> Result<(KeyFamily, EncodingKey), JoseError> {
                 Ok(der::OID_P384) => KeyFamily::EcP384,
                 Ok(der::OID_P521) => KeyFamily::Unsupported("EC P-521".into()),
                 Ok(der::OID_SECP256K1) => KeyFamily::Unsupported("EC secp256k1".into()),
-                _ => return Err(JoseError::InvalidKey("unsupported EC curve in private key".into())),
+                _ => {
+                    return Err(JoseError::InvalidKey(
+                        "unsupported EC curve in private key".into(),
+                    ))
+                }
             };
             Ok((family, EncodingKey::from_ec_der(doc)))
         }
         der::OID_ED25519 => Ok((KeyFamily::Ed25519, EncodingKey::from_ed_der(doc))),
-        der::OID_ED448 => Err(JoseError::Unsupported("Ed448 signing is not supported".into())),
-        _ => Err(JoseError::InvalidKey("unsupported private key algorithm".into())),
+        der::OID_ED448 => Err(JoseError::Unsupported(
+            "Ed448 signing is not supported".into(),
+        )),
+        _ => Err(JoseError::InvalidKey(
+            "unsupported private key algorithm".into(),
+        )),
     }
 }
 
@@ -159,8 +196,16 @@ fn sec1_private(doc: &[u8]) -> Result<(KeyFamily, EncodingKey), JoseError> {
     let (family, curve_oid) = match curve {
         Some(der::OID_P256) => (KeyFamily::EcP256, der::OID_P256),
         Some(der::OID_P384) => (KeyFamily::EcP384, der::OID_P384),
-        Some(_) => return Err(JoseError::InvalidKey("unsupported EC curve in private key".into())),
-        None => return Err(JoseError::InvalidKey("EC private key does not name its curve".into())),
+        Some(_) => {
+            return Err(JoseError::InvalidKey(
+                "unsupported EC curve in private key".into(),
+            ))
+        }
+        None => {
+            return Err(JoseError::InvalidKey(
+                "EC private key does not name its curve".into(),
+            ))
+        }
     };
     Ok((family, EncodingKey::from_ec_der(&ec_pkcs8(curve_oid, doc))))
 }
@@ -168,7 +213,10 @@ fn sec1_private(doc: &[u8]) -> Result<(KeyFamily, EncodingKey), JoseError> {
 fn ec_pkcs8(curve_oid: &[u8], ec_private_key: &[u8]) -> Vec<u8> {
     der::sequence(&[
         &der::integer(&[0]),
-        &der::sequence(&[&der::tlv(der::OID, der::OID_EC_PUBLIC_KEY), &der::tlv(der::OID, curve_oid)]),
+        &der::sequence(&[
+            &der::tlv(der::OID, der::OID_EC_PUBLIC_KEY),
+            &der::tlv(der::OID, curve_oid),
+        ]),
         &der::tlv(der::OCTET_STRING, ec_private_key),
     ])
 }
@@ -176,7 +224,10 @@ fn ec_pkcs8(curve_oid: &[u8], ec_private_key: &[u8]) -> Vec<u8> {
 // ---------------------------------------------------------------------------
 // JWK private keys
 
-fn jwk_private(value: &Value, alg: Alg) -> Result<(KeyFamily, EncodingKey, Option<String>), JoseError> {
+fn jwk_private(
+    value: &Value,
+    alg: Alg,
+) -> Result<(KeyFamily, EncodingKey, Option<String>), JoseError> {
     let obj = value
         .as_object()
         .ok_or_else(|| JoseError::InvalidKey("signing key JSON must be a JWK object".into()))?;
@@ -193,7 +244,8 @@ fn jwk_private(value: &Value, alg: Alg) -> Result<(KeyFamily, EncodingKey, Optio
         }
     };
     let label = jwk_label(obj);
-    let kty = opt_str(obj, "kty")?.ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"kty\"")))?;
+    let kty = opt_str(obj, "kty")?
+        .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"kty\"")))?;
     let kid = opt_str(obj, "kid")?.map(str::to_owned);
     if let Some(key_alg) = opt_str(obj, "alg")? {
         if key_alg != alg.name() {
@@ -206,12 +258,17 @@ fn jwk_private(value: &Value, alg: Alg) -> Result<(KeyFamily, EncodingKey, Optio
     }
     if let Some(u) = opt_str(obj, "use")? {
         if u != "sig" {
-            return Err(JoseError::InvalidKey(format!("{label}: JWK use {} is not \"sig\"", quoted(u))));
+            return Err(JoseError::InvalidKey(format!(
+                "{label}: JWK use {} is not \"sig\"",
+                quoted(u)
+            )));
         }
     }
     if let Some(ops) = key_ops(obj)? {
         if !ops.iter().any(|o| o == "sign") {
-            return Err(JoseError::InvalidKey(format!("{label}: JWK key_ops does not allow \"sign\"")));
+            return Err(JoseError::InvalidKey(format!(
+                "{label}: JWK key_ops does not allow \"sign\""
+            )));
         }
     }
     let needs_private = || JoseError::InvalidKey(format!("{label}: not a private key (no \"d\")"));
@@ -243,10 +300,14 @@ fn jwk_private(value: &Value, alg: Alg) -> Result<(KeyFamily, EncodingKey, Optio
             }
             let mut fields: Vec<&[u8]> = vec![&[0x02, 0x01, 0x00]];
             fields.extend(parts.iter().map(Vec::as_slice));
-            (KeyFamily::Rsa, EncodingKey::from_rsa_der(&der::sequence(&fields)))
+            (
+                KeyFamily::Rsa,
+                EncodingKey::from_rsa_der(&der::sequence(&fields)),
+            )
         }
         "EC" => {
-            let crv = opt_str(obj, "crv")?.ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
+            let crv = opt_str(obj, "crv")?
+                .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
             let (family, curve_oid, len) = match crv {
                 "P-256" => (KeyFamily::EcP256, der::OID_P256, 32usize),
                 "P-384" => (KeyFamily::EcP384, der::OID_P384, 48usize),
@@ -263,7 +324,9 @@ fn jwk_private(value: &Value, alg: Alg) -> Result<(KeyFamily, EncodingKey, Optio
             let d = b64_member(obj, "d")?;
             let d = der::strip_leading_zeros(&d);
             if d.is_empty() || d.len() > len {
-                return Err(JoseError::InvalidKey(format!("{label}: invalid \"d\" for {crv}")));
+                return Err(JoseError::InvalidKey(format!(
+                    "{label}: invalid \"d\" for {crv}"
+                )));
             }
             let mut scalar = vec![0u8; len - d.len()];
             scalar.extend_from_slice(d);
@@ -283,10 +346,14 @@ fn jwk_private(value: &Value, alg: Alg) -> Result<(KeyFamily, EncodingKey, Optio
             }
             let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
             let ec_private_key = der::sequence(&refs);
-            (family, EncodingKey::from_ec_der(&ec_pkcs8(curve_oid, &ec_private_key)))
+            (
+                family,
+                EncodingKey::from_ec_der(&ec_pkcs8(curve_oid, &ec_private_key)),
+            )
         }
         "OKP" => {
-            let crv = opt_str(obj, "crv")?.ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
+            let crv = opt_str(obj, "crv")?
+                .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
             if crv != "Ed25519" {
                 return Err(JoseError::InvalidKey(format!(
                     "{label}: signing with OKP curve {} is not supported",
@@ -298,7 +365,9 @@ fn jwk_private(value: &Value, alg: Alg) -> Result<(KeyFamily, EncodingKey, Optio
             }
             let d = b64_member(obj, "d")?;
             if d.len() != 32 {
-                return Err(JoseError::InvalidKey(format!("{label}: Ed25519 \"d\" must be 32 bytes")));
+                return Err(JoseError::InvalidKey(format!(
+                    "{label}: Ed25519 \"d\" must be 32 bytes"
+                )));
             }
             let alg_id = der::sequence(&[&der::tlv(der::OID, der::OID_ED25519)]);
             let private = der::tlv(der::OCTET_STRING, &der::tlv(der::OCTET_STRING, &d));
@@ -306,11 +375,18 @@ fn jwk_private(value: &Value, alg: Alg) -> Result<(KeyFamily, EncodingKey, Optio
                 // PKCS#8 v2 with the public key: the backend checks x matches d.
                 let x = b64_member(obj, "x")?;
                 if x.len() != 32 {
-                    return Err(JoseError::InvalidKey(format!("{label}: Ed25519 \"x\" must be 32 bytes")));
+                    return Err(JoseError::InvalidKey(format!(
+                        "{label}: Ed25519 \"x\" must be 32 bytes"
+                    )));
                 }
                 let mut bits = vec![0x00];
                 bits.extend_from_slice(&x);
-                der::sequence(&[&der::integer(&[1]), &alg_id, &private, &der::tlv(der::CTX1_PRIMITIVE, &bits)])
+                der::sequence(&[
+                    &der::integer(&[1]),
+                    &alg_id,
+                    &private,
+                    &der::tlv(der::CTX1_PRIMITIVE, &bits),
+                ])
             } else {
                 der::sequence(&[&der::integer(&[0]), &alg_id, &private])
             };

@@ -20,9 +20,11 @@ pub(crate) const B64URL: GeneralPurpose = GeneralPurpose::new(
 
 /// Strict base64url decode; `what` names the field for the error message.
 pub(crate) fn b64url_decode(input: &str, what: &str) -> Result<Vec<u8>, JoseError> {
-    B64URL
-        .decode(input)
-        .map_err(|_| JoseError::Malformed(format!("{what} is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)")))
+    B64URL.decode(input).map_err(|_| {
+        JoseError::Malformed(format!(
+            "{what} is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)"
+        ))
+    })
 }
 
 /// base64url without padding.
@@ -62,8 +64,11 @@ pub(crate) fn split(token: &str) -> Result<Segments<'_>, JoseError> {
         )));
     }
     let mut parts = token.splitn(3, '.');
-    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(JoseError::Malformed("token must have 3 dot-separated segments".into()));
+    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JoseError::Malformed(
+            "token must have 3 dot-separated segments".into(),
+        ));
     };
     if header.is_empty() {
         return Err(JoseError::Malformed("token header segment is empty".into()));
@@ -96,13 +101,21 @@ pub(crate) fn parse_header(segment: &str) -> Result<Header, JoseError> {
         .ok_or_else(|| JoseError::Malformed("token header is not a JSON object".into()))?;
     let alg = match obj.get("alg") {
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err(JoseError::Malformed("token header \"alg\" is not a string".into())),
+        Some(_) => {
+            return Err(JoseError::Malformed(
+                "token header \"alg\" is not a string".into(),
+            ))
+        }
         None => return Err(JoseError::Malformed("token header has no \"alg\"".into())),
     };
     let kid = match obj.get("kid") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(JoseError::Malformed("token header \"kid\" is not a string".into())),
+        Some(_) => {
+            return Err(JoseError::Malformed(
+                "token header \"kid\" is not a string".into(),
+            ))
+        }
     };
     Ok(Header { value, alg, kid })
 }
@@ -115,13 +128,19 @@ pub(crate) fn check_crit(header: &Value) -> Result<(), JoseError> {
         return Ok(());
     };
     let Some(list) = crit.as_array() else {
-        return Err(JoseError::Malformed("token header \"crit\" is not an array".into()));
+        return Err(JoseError::Malformed(
+            "token header \"crit\" is not an array".into(),
+        ));
     };
     let Some(first) = list.first() else {
-        return Err(JoseError::Malformed("token header \"crit\" is an empty array".into()));
+        return Err(JoseError::Malformed(
+            "token header \"crit\" is an empty array".into(),
+        ));
     };
     if list.iter().any(|v| !v.is_string()) {
-        return Err(JoseError::Malformed("token header \"crit\" lists a non-string".into()));
+        return Err(JoseError::Malformed(
+            "token header \"crit\" lists a non-string".into(),
+        ));
     }
     let name = first.as_str().unwrap_or_default();
     Err(JoseError::Unsupported(format!(
@@ -168,7 +187,10 @@ pub(crate) struct Prepared<'a> {
 }
 
 /// Everything [`super::verify_signature`] checks before touching a key.
-pub(crate) fn prepare<'a>(token: &'a str, algorithms: &[String]) -> Result<Prepared<'a>, JoseError> {
+pub(crate) fn prepare<'a>(
+    token: &'a str,
+    algorithms: &[String],
+) -> Result<Prepared<'a>, JoseError> {
     let seg = split(token)?;
     let header = parse_header(seg.header)?;
     let alg = Alg::from_name(&header.alg)?;
@@ -208,13 +230,21 @@ mod tests {
 
     #[test]
     fn strict_base64url() {
-        let ok: &[(&str, &[u8])] = &[("", b""), ("Zm9v", b"foo"), ("Zm8", b"fo"), ("Zg", b"f"), ("-_8", &[0xfb, 0xff])];
+        let ok: &[(&str, &[u8])] = &[
+            ("", b""),
+            ("Zm9v", b"foo"),
+            ("Zm8", b"fo"),
+            ("Zg", b"f"),
+            ("-_8", &[0xfb, 0xff]),
+        ];
         for (input, out) in ok {
             assert_eq!(b64url_decode(input, "x").unwrap(), *out, "{input}");
         }
         // padding, std alphabet, whitespace, junk, non-zero trailing bits, bad length
         // ("Zh" and "Zm9" leave non-zero unused bits in their last character)
-        for bad in ["Zg==", "Zm8=", "+/8", "Zm 9v", "Zm9v\n", "Zm9v?", "Zh", "Zm9", "Z", "Zm9vY"] {
+        for bad in [
+            "Zg==", "Zm8=", "+/8", "Zm 9v", "Zm9v\n", "Zm9v?", "Zh", "Zm9", "Z", "Zm9vY",
+        ] {
             assert!(b64url_decode(bad, "x").is_err(), "{bad}");
         }
     }
@@ -224,7 +254,15 @@ mod tests {
         assert!(split("a.b.c").is_ok());
         assert!(split("a.b.").is_ok());
         assert!(split("a..c").is_ok());
-        for bad in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", ".b.c", "{\"payload\":1}"] {
+        for bad in [
+            "",
+            "a",
+            "a.b",
+            "a.b.c.d",
+            "a.b.c.d.e",
+            ".b.c",
+            "{\"payload\":1}",
+        ] {
             assert!(matches!(split(bad), Err(JoseError::Malformed(_))), "{bad}");
         }
         let seg = split("hh.pp.ss").unwrap();

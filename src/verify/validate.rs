@@ -139,9 +139,14 @@ pub fn validate_claims(claims: &Value, policy: &Policy) -> Result<TimeClaims, Jo
             return Err(JoseError::Rejected("token has no aud claim".into()));
         };
         if !aud.iter().any(|a| policy.audiences.iter().any(|p| p == a)) {
-            let got = aud.first().map(|a| quoted(a)).unwrap_or_else(|| "[]".into());
+            let got = aud
+                .first()
+                .map(|a| quoted(a))
+                .unwrap_or_else(|| "[]".into());
             let more = if aud.len() > 1 { " (and others)" } else { "" };
-            return Err(JoseError::Rejected(format!("audience not accepted: got {got}{more}")));
+            return Err(JoseError::Rejected(format!(
+                "audience not accepted: got {got}{more}"
+            )));
         }
     }
 
@@ -156,7 +161,11 @@ pub fn validate_claims(claims: &Value, policy: &Policy) -> Result<TimeClaims, Jo
                     )));
                 }
             }
-            Some(_) => return Err(JoseError::Rejected("invalid azp claim: not a string".into())),
+            Some(_) => {
+                return Err(JoseError::Rejected(
+                    "invalid azp claim: not a string".into(),
+                ))
+            }
         }
     }
     Ok(times)
@@ -167,9 +176,13 @@ fn numeric_date(obj: &Map<String, Value>, name: &str) -> Result<Option<f64>, Jos
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
             Some(v) if !v.is_nan() => Ok(Some(v)),
-            _ => Err(JoseError::Rejected(format!("invalid {name} claim: not a NumericDate"))),
+            _ => Err(JoseError::Rejected(format!(
+                "invalid {name} claim: not a NumericDate"
+            ))),
         },
-        Some(_) => Err(JoseError::Rejected(format!("invalid {name} claim: not a NumericDate"))),
+        Some(_) => Err(JoseError::Rejected(format!(
+            "invalid {name} claim: not a NumericDate"
+        ))),
     }
 }
 
@@ -177,12 +190,15 @@ fn string_claim<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'
     match obj.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(JoseError::Rejected(format!("invalid {name} claim: not a string"))),
+        Some(_) => Err(JoseError::Rejected(format!(
+            "invalid {name} claim: not a string"
+        ))),
     }
 }
 
 fn audience_claim(obj: &Map<String, Value>) -> Result<Option<Vec<&str>>, JoseError> {
-    let bad = || JoseError::Rejected("invalid aud claim: not a string or an array of strings".into());
+    let bad =
+        || JoseError::Rejected("invalid aud claim: not a string or an array of strings".into());
     match obj.get("aud") {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(vec![s.as_str()])),
@@ -258,11 +274,27 @@ mod tests {
     #[test]
     fn time_window_edges() {
         // (exp, nbf, iat, now, leeway, Ok?, message fragment)
-        type Case = (Option<f64>, Option<f64>, Option<f64>, i64, i64, bool, &'static str);
+        type Case = (
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            i64,
+            i64,
+            bool,
+            &'static str,
+        );
         let cases: &[Case] = &[
             (None, None, None, 100, 0, true, ""),
             (Some(101.0), None, None, 100, 0, true, ""),
-            (Some(100.0), None, None, 100, 0, false, "token expired at 1970-01-01T00:01:40Z"),
+            (
+                Some(100.0),
+                None,
+                None,
+                100,
+                0,
+                false,
+                "token expired at 1970-01-01T00:01:40Z",
+            ),
             (Some(100.5), None, None, 100, 0, true, ""),
             (Some(99.0), None, None, 100, 0, false, "expired"),
             (Some(99.0), None, None, 100, 1, false, "expired"), // now - leeway = 99 >= 99
@@ -271,20 +303,48 @@ mod tests {
             (Some(1e300), None, None, i64::MAX, 0, true, ""),
             (Some(0.0), None, None, i64::MIN, i64::MAX, true, ""),
             (None, Some(100.0), None, 100, 0, true, ""),
-            (None, Some(101.0), None, 100, 0, false, "token not valid before 1970-01-01T00:01:41Z"),
+            (
+                None,
+                Some(101.0),
+                None,
+                100,
+                0,
+                false,
+                "token not valid before 1970-01-01T00:01:41Z",
+            ),
             (None, Some(101.0), None, 100, 1, true, ""),
             (None, Some(102.0), None, 100, 1, false, "not valid before"),
             (None, Some(100.5), None, 100, 0, false, "not valid before"),
             (None, None, Some(100.0), 100, 0, true, ""),
-            (None, None, Some(101.0), 100, 0, false, "token issued in the future"),
+            (
+                None,
+                None,
+                Some(101.0),
+                100,
+                0,
+                false,
+                "token issued in the future",
+            ),
             (None, None, Some(105.0), 100, 5, true, ""),
-            (None, None, Some(106.0), 100, 5, false, "issued in the future"),
+            (
+                None,
+                None,
+                Some(106.0),
+                100,
+                5,
+                false,
+                "issued in the future",
+            ),
             (Some(99.0), None, None, 100, -50, false, "expired"), // negative leeway = 0
             (Some(100.0), None, None, 99, -50, true, ""),
         ];
         for (exp, nbf, iat, now, leeway, ok, frag) in cases {
             let got = check_time(*exp, *nbf, *iat, *now, *leeway);
-            assert_eq!(got.is_ok(), *ok, "{exp:?} {nbf:?} {iat:?} {now} {leeway}: {got:?}");
+            assert_eq!(
+                got.is_ok(),
+                *ok,
+                "{exp:?} {nbf:?} {iat:?} {now} {leeway}: {got:?}"
+            );
             if let Err(e) = got {
                 assert!(matches!(e, JoseError::Rejected(_)));
                 assert!(e.to_string().contains(frag), "{e} !~ {frag}");
@@ -353,7 +413,9 @@ mod tests {
         let long = "x".repeat(500);
         let mut p = Policy::new(0);
         p.issuer = Some("a");
-        let e = validate_claims(&json!({ "iss": long }), &p).unwrap_err().to_string();
+        let e = validate_claims(&json!({ "iss": long }), &p)
+            .unwrap_err()
+            .to_string();
         assert!(e.len() < 200, "{e}");
     }
 }

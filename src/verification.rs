@@ -1,0 +1,319 @@
+//! Verification in SQL: `jwt_verify`, `jwt_decode`, `jwt_sign`, `jwt_authenticate`, and the
+//! verified identity that verify mode reads.
+//!
+//! The rules (strict decoding, key selection, algorithms, claim validation) live in the core,
+//! `verify/`. This module reads the settings, keeps two caches and maps errors to SQLSTATEs.
+//!
+//! # Caches
+//! * Key sets: parsed key material, keyed by the exact text (the configured keys by the
+//!   verification generation, which every key or validation setting change bumps); at most
+//!   [`KEYSET_ENTRIES`].
+//! * Verified tokens: keyed by the exact token text, the key set and the verification generation;
+//!   at most [`TOKEN_ENTRIES`] entries and [`TOKEN_BYTES`] bytes. Only successes are kept, and a
+//!   hit re-checks `exp`, `nbf` and `iat` against the transaction's start time, so a cached token
+//!   expires exactly when an uncached one would.
+
+use crate::callsite::v1_function;
+use crate::claims::Claims;
+use crate::datums;
+use crate::errors::SqlError;
+use crate::gucs;
+use crate::source::verification_generation;
+use crate::verify::{self, check_time, JoseError, KeySet, Policy};
+use pgrx::prelude::*;
+use pgrx::{pg_sys, JsonB, PgSqlErrorCode};
+use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
+
+const KEYSET_ENTRIES: usize = 8;
+const TOKEN_ENTRIES: usize = 256;
+const TOKEN_BYTES: usize = 8 << 20;
+
+/// Maps the core's error kinds to SQLSTATEs (see `verify::JoseError`).
+pub fn sql_error(err: &JoseError) -> SqlError {
+    let code = match err {
+        JoseError::Malformed(_) => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+        JoseError::Rejected(_) => PgSqlErrorCode::ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
+        JoseError::InvalidKey(_) => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        JoseError::Unsupported(_) => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+    };
+    let prefix = match err {
+        JoseError::Malformed(_) => "malformed token",
+        JoseError::Rejected(_) => "token rejected",
+        JoseError::InvalidKey(_) => "unusable key",
+        JoseError::Unsupported(_) => "unsupported token",
+    };
+    SqlError::new(code, format!("{prefix}: {}", err.message()))
+}
+
+/// A parsed key set and the serial number that identifies it in the token cache.
+struct Keys {
+    serial: u64,
+    set: KeySet,
+}
+
+/// Which key material a verification uses.
+enum KeySource<'a> {
+    Configured,
+    Given(&'a str),
+}
+
+struct KeyEntry {
+    /// The material text, or `None` for the configured keys.
+    material: Option<Box<str>>,
+    generation: u64,
+    keys: Rc<Keys>,
+}
+
+/// A verified token: its claims and time claims (re-checked on every use).
+pub struct VerifiedToken {
+    pub claims: Rc<Claims>,
+    exp: Option<f64>,
+    nbf: Option<f64>,
+    iat: Option<f64>,
+    /// The claims as jsonb bytes, built on first use by `jwt_verify`.
+    jsonb: OnceCell<Box<[u8]>>,
+}
+
+struct TokenEntry {
+    token: Box<str>,
+    keys: u64,
+    generation: u64,
+    verified: Rc<VerifiedToken>,
+}
+
+thread_local! {
+    static KEYSETS: RefCell<Vec<KeyEntry>> = const { RefCell::new(Vec::new()) };
+    static TOKENS: RefCell<Vec<TokenEntry>> = const { RefCell::new(Vec::new()) };
+    static SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn keys(source: KeySource) -> Result<Rc<Keys>, SqlError> {
+    let generation = verification_generation();
+    let material = match source {
+        KeySource::Configured => None,
+        KeySource::Given(text) => Some(text),
+    };
+    let hit = KEYSETS.with_borrow(|sets| {
+        sets.iter()
+            .find(|e| e.generation == generation && e.material.as_deref() == material)
+            .map(|e| e.keys.clone())
+    });
+    if let Some(hit) = hit {
+        return Ok(hit);
+    }
+    let set = match material {
+        Some(text) => KeySet::parse(text).map_err(|e| sql_error(&e))?,
+        None => configured_keys()?,
+    };
+    let serial = SERIAL.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    let keys = Rc::new(Keys { serial, set });
+    KEYSETS.with_borrow_mut(|sets| {
+        sets.retain(|e| e.generation == generation);
+        sets.insert(
+            0,
+            KeyEntry {
+                material: material.map(Into::into),
+                generation,
+                keys: keys.clone(),
+            },
+        );
+        sets.truncate(KEYSET_ENTRIES);
+    });
+    Ok(keys)
+}
+
+/// The configured keys: `pg_jwt_claims.secret` (always an HMAC secret, whatever it looks like)
+/// and `pg_jwt_claims.jwks`.
+fn configured_keys() -> Result<KeySet, SqlError> {
+    let (secret, jwks) = (gucs::secret(), gucs::jwks());
+    let no_keys = || {
+        SqlError::new(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "no verification keys are configured",
+        )
+        .hint("Set pg_jwt_claims.jwks (a JWK Set, JWK or PEM public key) or pg_jwt_claims.secret.")
+    };
+    let from_secret = |s: &str| KeySet::from_secret(s.as_bytes()).map_err(|e| sql_error(&e));
+    let from_jwks = |j: &str| {
+        KeySet::parse(j).map_err(|e| {
+            sql_error(&e).detail("The key material in pg_jwt_claims.jwks could not be used.")
+        })
+    };
+    match (secret.is_empty(), jwks.trim().is_empty()) {
+        (true, true) => Err(no_keys()),
+        (false, true) => from_secret(secret),
+        (true, false) => from_jwks(jwks),
+        (false, false) => Ok(from_secret(secret)?.merge(from_jwks(jwks)?)),
+    }
+}
+
+/// Unix seconds at the start of the current transaction: what every time claim is judged by.
+fn transaction_start() -> i64 {
+    // SAFETY: reads the current transaction's start timestamp.
+    let ts = unsafe { pg_sys::GetCurrentTransactionStartTimestamp() };
+    // TimestampTz counts microseconds from 2000-01-01.
+    ts.div_euclid(1_000_000) + 946_684_800
+}
+
+/// Verifies `token` with `source` keys and the validation settings, using and filling the
+/// verified-token cache.
+fn verify_token(token: &str, source: KeySource) -> Result<Rc<VerifiedToken>, SqlError> {
+    let keys = keys(source)?;
+    let generation = verification_generation();
+    let validation = gucs::validation();
+    let now = transaction_start();
+    let hit = TOKENS.with_borrow_mut(|tokens| {
+        let i = tokens.iter().position(|e| {
+            e.keys == keys.serial && e.generation == generation && *e.token == *token
+        })?;
+        let entry = tokens.remove(i);
+        let verified = entry.verified.clone();
+        tokens.insert(0, entry);
+        Some(verified)
+    });
+    if let Some(v) = hit {
+        check_time(v.exp, v.nbf, v.iat, now, validation.leeway).map_err(|e| sql_error(&e))?;
+        return Ok(v);
+    }
+    let policy = Policy {
+        now,
+        leeway: validation.leeway,
+        issuer: validation.issuer.as_deref(),
+        audiences: &validation.audiences,
+        authorized_parties: &validation.authorized_parties,
+        algorithms: &validation.algorithms,
+    };
+    let verified = verify::verify(token, &keys.set, &policy).map_err(|e| sql_error(&e))?;
+    let serde_json::Value::Object(map) = verified.claims else {
+        return Err(sql_error(&JoseError::Malformed(
+            "claims are not a JSON object".into(),
+        )));
+    };
+    let verified = Rc::new(VerifiedToken {
+        claims: Rc::new(Claims::from_object(map)),
+        exp: verified.exp,
+        nbf: verified.nbf,
+        iat: verified.iat,
+        jsonb: OnceCell::new(),
+    });
+    TOKENS.with_borrow_mut(|tokens| {
+        tokens.retain(|e| e.generation == generation);
+        tokens.insert(
+            0,
+            TokenEntry {
+                token: token.into(),
+                keys: keys.serial,
+                generation,
+                verified: verified.clone(),
+            },
+        );
+        let mut bytes = 0;
+        let keep = tokens
+            .iter()
+            .take(TOKEN_ENTRIES)
+            .take_while(|e| {
+                bytes += e.token.len() + e.verified.claims.text().len();
+                bytes <= TOKEN_BYTES
+            })
+            .count();
+        tokens.truncate(keep.max(1));
+    });
+    Ok(verified)
+}
+
+/// The claims of the configured keys' verification of `token` (verify mode).
+pub fn verified_claims(token: &str) -> Result<Rc<Claims>, SqlError> {
+    verify_token(token, KeySource::Configured).map(|v| v.claims.clone())
+}
+
+v1_function!(
+    /// `jwt_verify(token text, keys text DEFAULT NULL) → jsonb`: verifies the signature and
+    /// validates the claims, returning them; NULL for a NULL token. `keys` may be an HMAC secret,
+    /// a PEM public key, a JWK or a JWK Set; NULL means the configured keys
+    /// (`pg_jwt_claims.jwks`, `pg_jwt_claims.secret`). Raises 22P02 for a malformed token, 28000
+    /// when verification or validation fails (with the reason), 22023 for unusable keys, 55000
+    /// when no keys are configured, 0A000 for an unsupported algorithm.
+    /// Example: `select jwt_verify(:token) ->> 'sub'`.
+    pg_jwt_claims_jwt_verify, pg_finfo_pg_jwt_claims_jwt_verify,
+    |fcinfo| {
+        let args = (*fcinfo).args.as_slice(2);
+        let text = |i: usize| -> Option<&str> {
+            let arg = args.get(i).filter(|a| !a.isnull)?;
+            let v = pg_sys::pg_detoast_datum_packed(arg.value.cast_mut_ptr());
+            Some(pgrx::varlena::text_to_rust_str(v).unwrap_or_else(|_| {
+                SqlError::new(PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE, "argument is not valid UTF-8").raise()
+            }))
+        };
+        let Some(token) = text(0) else {
+            (*fcinfo).isnull = true;
+            return pg_sys::Datum::null();
+        };
+        let source = text(1).map_or(KeySource::Configured, KeySource::Given);
+        let verified = verify_token(token, source).unwrap_or_else(|e| e.raise());
+        // A repeated token costs a cache lookup and a copy of its jsonb.
+        let bytes = verified.jsonb.get_or_init(|| {
+            let datum = datums::jsonb(verified.claims.value(), &[]).unwrap_or_else(|e| e.raise());
+            let ptr = datum.cast_mut_ptr::<pg_sys::varlena>();
+            std::slice::from_raw_parts(ptr as *const u8, pgrx::varlena::varsize_any(ptr)).into()
+        });
+        let copy = pg_sys::palloc(bytes.len()) as *mut u8;
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), copy, bytes.len());
+        pg_sys::Datum::from(copy)
+    }
+);
+
+pgrx::extension_sql!(
+    r#"
+CREATE FUNCTION jwt_verify(token text, keys text DEFAULT NULL) RETURNS jsonb
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_verify';
+COMMENT ON FUNCTION jwt_verify(text, text) IS
+    'Verifies a compact JWT (signature, exp/nbf/iat, iss, aud, azp, algorithms) and returns its claims.';
+"#,
+    name = "jwt_verify",
+);
+
+/// `jwt_decode(token text) → TABLE(header jsonb, payload jsonb)`: the token's header and
+/// payload **without any verification** — never use it to decide who a user is. Raises 22P02
+/// for a malformed token. Example: `select header ->> 'kid' from jwt_decode(:token)`.
+#[pg_extern(immutable, parallel_safe, strict)]
+fn jwt_decode(
+    token: &str,
+) -> TableIterator<'static, (name!(header, JsonB), name!(payload, JsonB))> {
+    let decoded = verify::decode(token).unwrap_or_else(|e| sql_error(&e).raise());
+    TableIterator::once((JsonB(decoded.header), JsonB(decoded.payload)))
+}
+
+/// `jwt_sign(claims jsonb, key text, algorithm text DEFAULT 'HS256') → text`: a compact JWT
+/// signed with `key` (an HMAC secret, or a PEM or JWK private key) for tests and service
+/// tokens. Algorithms: HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384, EdDSA.
+/// Raises 22023 for an unusable key, 0A000 for an unsupported algorithm.
+#[pg_extern(immutable, parallel_safe, strict)]
+fn jwt_sign(claims: JsonB, key: &str, algorithm: default!(&str, "'HS256'")) -> String {
+    verify::sign(&claims.0, key, algorithm).unwrap_or_else(|e| sql_error(&e).raise())
+}
+
+/// `jwt_authenticate(token text) → jsonb`: verifies `token` with the configured keys (raising
+/// as `jwt_verify` does when it fails), stores it transaction-locally in `pg_jwt_claims.token`
+/// — where verify mode reads identity from — and returns its claims.
+/// Example: `select jwt_authenticate(:token); select * from todos;` in one transaction.
+#[pg_extern(volatile, parallel_unsafe, strict)]
+fn jwt_authenticate(token: &str) -> JsonB {
+    let verified = verify_token(token, KeySource::Configured).unwrap_or_else(|e| e.raise());
+    Spi::run_with_args(
+        "select set_config('pg_jwt_claims.token', $1, true)",
+        &[token.into()],
+    )
+    .unwrap_or_else(|e| {
+        SqlError::new(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("could not store the token: {e}"),
+        )
+        .raise()
+    });
+    JsonB(verified.claims.value().clone())
+}
