@@ -7,7 +7,7 @@
 use crate::accessors::signed_out;
 use crate::callsite::{serve, v1_function, Answer};
 use crate::errors::SqlError;
-use crate::source::{view, Validity};
+use crate::source::view;
 use crate::{clerk, datums};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;

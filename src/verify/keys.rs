@@ -91,24 +91,10 @@ impl Key {
         self.kid.as_deref()
     }
 
+    #[cfg(test)]
     /// Key family (derived from `kty`/`crv` or the PEM algorithm).
     pub fn family(&self) -> &KeyFamily {
         &self.family
-    }
-
-    /// JWK `alg`, if any: the only algorithm this key may be used with.
-    pub fn alg(&self) -> Option<&str> {
-        self.alg.as_deref()
-    }
-
-    /// JWK `use`, if any.
-    pub fn key_use(&self) -> Option<&str> {
-        self.key_use.as_deref()
-    }
-
-    /// JWK `key_ops`, if any.
-    pub fn key_ops(&self) -> Option<&[String]> {
-        self.key_ops.as_deref()
     }
 
     /// False when `use` is present and not `sig`, or `key_ops` is present
@@ -196,6 +182,7 @@ impl KeySet {
         })
     }
 
+    #[cfg(test)]
     /// Parses several pieces of key material (e.g. a configured secret and a
     /// configured JWK Set) and merges them. Parts that are empty or
     /// whitespace-only are skipped (an unset setting); any other part that
@@ -220,19 +207,16 @@ impl KeySet {
         self
     }
 
+    #[cfg(test)]
     /// The keys, in configuration order.
     pub fn keys(&self) -> &[Key] {
         &self.keys
     }
 
+    #[cfg(test)]
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.keys.len()
-    }
-
-    /// True when there is no key.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
     }
 
     /// Selects candidate keys for (`alg`, `kid`) and checks the signature.
