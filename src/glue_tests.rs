@@ -76,4 +76,121 @@ mod tests {
         .unwrap();
         assert_eq!(ok, Some(true));
     }
+
+    /// Runs `sql` and returns the SQLSTATE it raised, or "ok".
+    fn sqlstate_of(sql: &str) -> String {
+        Spi::run(
+            "create or replace function pg_temp.sqlstate_of(sql text) returns text
+             language plpgsql as $f$
+             begin execute sql; return 'ok';
+             exception when others then return sqlstate; end $f$",
+        )
+        .unwrap();
+        Spi::get_one_with_args::<String>("select pg_temp.sqlstate_of($1)", &[sql.into()])
+            .unwrap()
+            .unwrap()
+    }
+
+    fn quote(s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+
+    /// The shared vectors this test reads, embedded when the test is built: the test body runs
+    /// inside the server, which may not be able to read the clone's directory.
+    macro_rules! vectors {
+        ($($name:literal),* $(,)?) => {
+            &[$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/jose-vectors/", $name)))),*]
+        };
+    }
+    const VECTORS: &[(&str, &str)] = vectors![
+        "negative/jwt_negative_cases.json",
+        "negative/large_token_256KiB_claim.txt",
+        "negative/deeply_nested_claims_10000.txt",
+        "negative/keys/rfc7515_A2_rsa_public_spki.pem",
+        "negative/keys/auth0_node-jsonwebtoken_test_pub.pem",
+        "peer_kats/keys/golang-jwt_examplePaddedKey-public.pem",
+        "peer_kats/keys/golang-jwt_sample_key.pub",
+        "peer_kats/keys/golang-jwt_ec256-public.pem",
+        "rfc7515/A1_HS256.json",
+    ];
+
+    /// A vector file by the path a case names (paths in the file are relative to various
+    /// folders, so they are matched by their last component).
+    fn vector(path: &str) -> &'static str {
+        let base = path.rsplit('/').next().unwrap();
+        VECTORS
+            .iter()
+            .find(|(name, _)| name.rsplit('/').next() == Some(base))
+            .unwrap_or_else(|| panic!("vector {path} is not embedded"))
+            .1
+    }
+
+    /// Every hostile case of the shared vectors through jwt_decode, jwt_verify and verify mode:
+    /// each ends in a result or a documented SQLSTATE (never XX000), the backend lives on, and
+    /// no case the file rejects is ever accepted.
+    #[pg_test]
+    fn hostile_tokens_end_cleanly_in_sql() {
+        let doc: serde_json::Value =
+            serde_json::from_str(vector("negative/jwt_negative_cases.json")).unwrap();
+        let a1: serde_json::Value = serde_json::from_str(vector("rfc7515/A1_HS256.json")).unwrap();
+        let allowed = ["ok", "22P02", "28000", "22023", "0A000", "55000"];
+        let mut rejected_checked = 0;
+        for case in doc["cases"].as_array().unwrap() {
+            let id = case["id"].as_str().unwrap();
+            let token = match (case["token"].as_str(), case["token_file"].as_str()) {
+                (Some(t), _) => t.to_owned(),
+                (None, Some(f)) => vector(f).trim_end().to_owned(),
+                _ => continue,
+            };
+            let key = &case["key"];
+            let key_text = if let Some(jwk) = key.get("jwk") {
+                jwk.to_string()
+            } else if let Some(s) = key["secret_utf8"].as_str() {
+                s.to_owned()
+            } else if let Some(f) = key["file"].as_str() {
+                vector(f).to_owned()
+            } else {
+                serde_json::json!({"keys": [a1["jwk"]]}).to_string()
+            };
+            let decode = sqlstate_of(&format!("select * from jwt_decode({})", quote(&token)));
+            let verify = sqlstate_of(&format!(
+                "select jwt_verify({}, {})",
+                quote(&token),
+                quote(&key_text)
+            ));
+            Spi::run(&format!("set pg_jwt_claims.jwks = {}", quote(&key_text))).unwrap();
+            Spi::run("set pg_jwt_claims.mode = verify").unwrap();
+            Spi::run(&format!("set pg_jwt_claims.token = {}", quote(&token))).unwrap();
+            let mode = sqlstate_of("select requesting_user_id()");
+            let identity = Spi::get_one::<String>(
+                "select pg_temp.sqlstate_of('select 1') || coalesce((select 'x'), '')",
+            );
+            assert!(identity.is_ok(), "{id}: backend lost");
+            Spi::run(
+                "reset pg_jwt_claims.token; reset pg_jwt_claims.mode; reset pg_jwt_claims.jwks",
+            )
+            .unwrap();
+            for (what, state) in [
+                ("jwt_decode", &decode),
+                ("jwt_verify", &verify),
+                ("verify mode", &mode),
+            ] {
+                assert!(
+                    allowed.contains(&state.as_str()),
+                    "{id}: {what} ended in {state}"
+                );
+            }
+            if case["expected"].as_str().unwrap().starts_with("REJECT") {
+                assert_ne!(
+                    verify, "ok",
+                    "{id}: jwt_verify accepted a token the file rejects"
+                );
+                rejected_checked += 1;
+            }
+        }
+        assert!(
+            rejected_checked > 100,
+            "only {rejected_checked} rejected cases were checked"
+        );
+    }
 }
