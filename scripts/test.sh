@@ -10,6 +10,7 @@ cargo fetch --locked >/dev/null
 echo "== formatting and lints"
 cargo fmt --check
 cargo clippy --locked --all-targets --features "pg15 pg_test" --no-default-features -- -D warnings
+bash "$REPO/scripts/check-versions.sh"
 
 for v in ${PGJC_VERSIONS:-pg15 pg18}; do
   echo "== $v: unit tests and #[pg_test]s"

@@ -1,0 +1,432 @@
+#!/usr/bin/env bash
+# The benchmark: set-up, a release build installed into PostgreSQL 15, one throwaway cluster, and
+# one table of server-side timings (median, min and max of 5 runs; ratios from the same run):
+# RLS scans, helpers in policies, jwt_verify against the raw crypto primitive, PostgREST-shaped
+# pgbench transactions and backend memory. Prints PASS/FAIL per target; exits 0 either way (it
+# is a measurement, not a test). The table is also written to $PGJC_RUN/bench/results.md.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+version=pg15
+port=${PGJC_BENCH_PORT:-54435}
+dir="$PGJC_RUN/bench-cluster"   # the cluster (removed at the end)
+out="$PGJC_RUN/bench"           # keys, tokens, scripts, raw numbers and results.md (kept)
+bindir="$("$(pg_config_for "$version")" --bindir)"
+RUNS=5
+raw="$out/raw.tsv"              # one line per item: name TAB values separated by spaces
+targets="$out/targets.txt"      # the PASS/FAIL lines
+started=$SECONDS
+
+# psql as the superuser on the bench cluster, unaligned and quiet; SQL from stdin or -c.
+q() { "$bindir/psql" -X -q -At -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
+# Records the runs of one measured item.
+record() { printf '%s\t%s\n' "$1" "$2" >>"$raw"; }
+# "median min max" of an item's runs.
+stats() {
+  awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$raw" | tr ' ' '\n' | { grep . || true; } | sort -g |
+    awk '{ a[NR] = $1 } END { if (NR == 0) { print "nan nan nan"; exit }
+      m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m, a[1], a[NR] }'
+}
+median() { stats "$1" | cut -d' ' -f1; }
+# Arithmetic on decimals: calc '1 / 3'.
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+# A number with about three significant digits.
+num() { awk -v v="$1" 'BEGIN { a = v < 0 ? -v : v
+  if (v !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) print v; else if (a >= 100) printf "%.0f", v; else if (a >= 10) printf "%.1f", v;
+  else if (a >= 1) printf "%.2f", v; else printf "%.3f", v }'; }
+# A table row: label, item, unit, derived text (median, min and max come from the item's runs).
+row() {
+  local label=$1 item=$2 unit=$3 derived=${4:-} m lo hi
+  read -r m lo hi < <(stats "$item")
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$(num "$m")" "$(num "$lo")" "$(num "$hi")" "$unit" "$derived" >>"$out/table.md"
+}
+# One PASS/FAIL line: description, measured value, comparison (le|ge), limit.
+target() {
+  local what=$1 value=$2 op=$3 limit=$4 ok
+  ok=$(awk -v v="$value" -v l="$limit" -v op="$op" 'BEGIN { print ((op == "le" ? v <= l : v >= l) ? 1 : 0) }')
+  if [ "$ok" = 1 ]; then echo "PASS  $what: $(num "$value") (target $([ "$op" = le ] && echo '<=' || echo '>=') $limit)" >>"$targets"
+  else echo "FAIL  $what: $(num "$value") (target $([ "$op" = le ] && echo '<=' || echo '>=') $limit)  <<<<<<<<<< FAIL" >>"$targets"; fi
+}
+
+# Set-up, the release build, the bench crate's two builds and the cluster.
+prepare() {
+  bash "$REPO/scripts/setup.sh"
+  echo "== building (release) and installing into $version"
+  install_extension "$version" --release
+  echo "== building bench/crypto (aws-lc-rs and RustCrypto backends)"
+  crypto_cargo build >/dev/null 2>&1 || crypto_cargo build
+  crypto_cargo build --no-default-features --features rust-crypto >/dev/null 2>&1 ||
+    crypto_cargo build --no-default-features --features rust-crypto
+  rm -rf "$out"; mkdir -p "$out/keys" "$out/crypto"; : >"$raw"; : >"$targets"; : >"$out/table.md"
+  chmod -R a+rX "$out"
+  echo "== starting a PostgreSQL 15 cluster in $dir on port $port"
+  start_cluster "$version" "$dir" "$port" 'shared_buffers = 1GB' 'jit = off' \
+    'max_parallel_workers_per_gather = 0' 'log_min_messages = warning'
+}
+# cargo for the micro-benchmark crate, with its build kept under the ignored target/.
+crypto_cargo() {
+  local cmd=$1; shift
+  cargo "$cmd" --release --locked --quiet --manifest-path "$REPO/bench/crypto/Cargo.toml" \
+    --target-dir "$REPO/target/bench-crypto" "$@"
+}
+cleanup() { stop_cluster "$dir" "$version" 2>/dev/null || true; rm -rf "$dir"; }
+
+# The extension, the roles, the claims generator and the timing functions.
+setup_database() {
+  q <<'SQL'
+create extension pg_jwt_claims;
+create role bench_reader nologin;
+create role authenticated nologin;
+
+-- About 1 KB of claims shaped like a Clerk v2 session token; the organization grants
+-- org:invoices:manage, org:invoices:read and org:dashboard:read.
+create function bench_claims(uid text, jti text default 'jti_2xYzKq8RmP') returns jsonb
+language sql immutable as $$
+  select jsonb_build_object(
+    'azp', 'https://app.example.com', 'exp', 4102444800, 'iat', 1735689600, 'nbf', 1735689590,
+    'iss', 'https://clerk.example.com', 'jti', jti, 'v', 2, 'fva', jsonb_build_array(12, -1),
+    'sid', 'sess_2pQ8vN3kR7tY1mW5xZ9aB4cD6eF', 'sts', 'active', 'sub', uid,
+    'role', 'authenticated', 'email', uid || '@example.com',
+    'fea', 'o:invoices,o:dashboard,u:export', 'pla', 'o:pro,u:free',
+    'o', jsonb_build_object('id', 'org_7', 'rol', 'admin', 'slg', 'acme-corp',
+                            'per', 'manage,read', 'fpm', '3,2'),
+    'metadata', jsonb_build_object(
+      'onboarding_complete', true, 'locale', 'en-GB', 'timezone', 'Europe/London',
+      'theme', 'dark', 'beta_features', jsonb_build_array('new-editor', 'ai-summaries', 'bulk-export'),
+      'company', jsonb_build_object('name', 'Acme Corporation', 'size', '51-200', 'industry', 'software'),
+      'notes', repeat('Lorem ipsum dolor sit amet, consectetur adipiscing elit. ', 8)))
+$$;
+
+-- The guide's function.
+create function guide_requesting_user_id() returns text language sql stable as $$
+  select nullif(current_setting('request.jwt.claims', true)::json->>'sub', '')::text
+$$;
+
+-- Server-side execution time of one statement, in ms.
+create function bench_ms(query text) returns float8 language plpgsql as $$
+declare plan json;
+begin
+  execute 'explain (analyze, timing off, summary on, format json) ' || query into plan;
+  return (plan -> 0 ->> 'Execution Time')::float8;
+end $$;
+
+-- One untimed run, then `runs` timed runs, as 'ms ms ms …'.
+create function bench_runs(query text, runs int) returns text language plpgsql as $$
+declare times text[] := '{}';
+begin
+  perform bench_ms(query);
+  for i in 1..runs loop
+    times := times || round(bench_ms(query)::numeric, 4)::text;
+  end loop;
+  return array_to_string(times, ' ');
+end $$;
+
+-- A field of this backend's /proc status, in kB (VmRSS, RssAnon, …).
+create function backend_kb(field text) returns bigint language sql as $$
+  select (regexp_match(pg_read_file('/proc/self/status'), field || ':\s+(\d+)'))[1]::bigint
+$$;
+SQL
+}
+
+# 1 and 2. The 1,000,000-row table scanned through RLS policies.
+rls_table() {
+  echo "== RLS scans (1,000,000 rows)"
+  q <<'SQL'
+create table t (id bigint, user_id text, org_id text);
+insert into t select i, 'user_' || (i % 1000), 'org_' || (i % 1000) from generate_series(1, 1000000) i;
+vacuum analyze t;
+alter table t enable row level security;
+grant select on t to bench_reader;
+SQL
+}
+# Times `select count(*) from t` as bench_reader under the policy `using (EXPR)`.
+rls_item() {
+  local item=$1 expr=$2 line
+  line=$(q -v expr="$expr" -v runs="$RUNS" <<'SQL'
+drop policy if exists p on t;
+create policy p on t using (:expr);
+select set_config('request.jwt.claims', bench_claims('user_42')::text, false) \gset ignored_
+set role bench_reader;
+select (select count(*) from t) || E'\t' || bench_runs('select count(*) from t', :runs);
+SQL
+  )
+  record "$item.rows" "${line%%$'\t'*}"
+  record "$item" "${line#*$'\t'}"
+}
+# All RLS items.
+rls_scans() {
+  rls_table
+  rls_item rls.literal "user_id = 'user_42'"
+  rls_item rls.select "user_id = (select requesting_user_id())"
+  rls_item rls.ext "user_id = requesting_user_id()"
+  rls_item rls.guide "user_id = guide_requesting_user_id()"
+  rls_item helper.permission "jwt_has_permission('org:invoices:read')"
+  rls_item helper.org "requesting_org_id() = org_id"
+  rls_item helper.exp "jwt_claim_bigint('exp') > 0"
+  # Same selectivity as the permission and exp policies (every row), for reference.
+  rls_item rls.all_rows "user_id <> ''"
+}
+
+# 3. Keys (openssl) and tokens (jwt_sign) for the verification benchmark.
+verify_material() {
+  echo "== keys and tokens for jwt_verify"
+  local k="$out/keys"
+  openssl rand -hex 32 | tr -d '\n' >"$k/HS256.key"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/RS256.key.pem" 2>/dev/null
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$k/ES256.key.pem" 2>/dev/null
+  openssl genpkey -algorithm ED25519 -out "$k/EdDSA.key.pem" 2>/dev/null
+  for alg in RS256 ES256 EdDSA; do openssl pkey -in "$k/$alg.key.pem" -pubout -out "$k/$alg.pub.pem"; done
+  q -v hs="$(cat "$k/HS256.key")" \
+    -v rs_priv="$(cat "$k/RS256.key.pem")" -v rs_pub="$(cat "$k/RS256.pub.pem")" \
+    -v es_priv="$(cat "$k/ES256.key.pem")" -v es_pub="$(cat "$k/ES256.pub.pem")" \
+    -v ed_priv="$(cat "$k/EdDSA.key.pem")" -v ed_pub="$(cat "$k/EdDSA.pub.pem")" <<'SQL'
+create table keys (alg text primary key, priv text, pub text, n int);
+insert into keys values ('HS256', :'hs', :'hs', 20000), ('RS256', :'rs_priv', :'rs_pub', 2000),
+  ('ES256', :'es_priv', :'es_pub', 2000), ('EdDSA', :'ed_priv', :'ed_pub', 2000);
+-- Distinct tokens: each has its own jti and one of 1000 users.
+create table tokens (alg text, i int, tok text, primary key (alg, i));
+insert into tokens
+  select alg, i, jwt_sign(bench_claims('user_' || (i % 1000), 'jti_' || md5(i::text)), priv, alg)
+  from keys, generate_series(1, n) i;
+vacuum analyze tokens;
+SQL
+  cp "$k/HS256.key" "$k"/*.pub.pem "$out/crypto/"
+  for alg in HS256 RS256 ES256 EdDSA; do
+    q -c "select tok from tokens where alg = '$alg' order by i" >"$out/crypto/$alg.tokens"
+  done
+}
+# jwt_verify per algorithm: distinct tokens, and one token repeated.
+verify_sql() {
+  echo "== jwt_verify"
+  local alg n line
+  for alg in HS256 RS256 ES256 EdDSA; do
+    n=$(q -c "select n from keys where alg = '$alg'")
+    line=$(q -v alg="$alg" -v runs="$RUNS" <<'SQL'
+select bench_runs(format('select count(jwt_verify(tok, (select pub from keys where alg = %L))) from tokens where alg = %L', :'alg', :'alg'), :runs);
+SQL
+    )
+    record "verify.distinct.$alg" "$(per_call_us "$line" "$n")"
+    line=$(q -v alg="$alg" -v runs="$RUNS" <<'SQL'
+select bench_runs(format('select count(jwt_verify((select tok from tokens where alg = %L and i = 1), (select pub from keys where alg = %L))) from generate_series(1, 100000)', :'alg', :'alg'), :runs);
+SQL
+    )
+    record "verify.repeated.$alg" "$(per_call_us "$line" 100000)"
+  done
+}
+# Converts "ms ms …" for N calls into "µs µs …" per call.
+per_call_us() { tr ' ' '\n' <<<"$1" | awk -v n="$2" '{ printf "%s%.4f", NR > 1 ? " " : "", $1 * 1000 / n }'; }
+# The raw primitive, both backends, over the same keys and tokens.
+verify_crypto() {
+  echo "== raw crypto primitive (bench/crypto)"
+  local backend name count values
+  for features in "" "--no-default-features --features rust-crypto"; do
+    # shellcheck disable=SC2086
+    crypto_cargo run $features -- "$out/crypto" >"$out/crypto/out.txt"
+    while read -r name count values; do
+      if [ "$name" = backend ]; then backend=$count; continue; fi
+      record "crypto.$backend.$name" "$values"
+    done <"$out/crypto/out.txt"
+  done
+}
+
+# 4. PostgREST-shaped transactions with pgbench: the todos table, its policy and the script.
+pgbench_setup() {
+  echo "== pgbench set-up (todos, 1,000,000 rows)"
+  q <<'SQL'
+create table todos (id bigint primary key, user_id text not null, task text not null);
+insert into todos select i, 'user_' || (i % 1000 + 1), 'task number ' || i from generate_series(1, 1000000) i;
+create index todos_user_id on todos (user_id, id);
+vacuum analyze todos;
+alter table todos enable row level security;
+grant select on todos to authenticated;
+SQL
+  # What PostgREST sends per request; pgbench fills :uid inside the claims.
+  local claims; claims=$(q -c "select bench_claims('user_:uid')::text")
+  cat >"$out/pgbench.sql" <<EOF
+\set uid random(1, 1000)
+begin;
+select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '$claims', true);
+select * from todos order by id limit 20;
+commit;
+EOF
+  chmod a+r "$out/pgbench.sql"
+}
+# Sets the todos policy to `user_id = F` and checks that the plan uses the user_id index.
+todos_policy() {
+  local plan
+  plan=$(q -v f="$1" <<'SQL'
+drop policy if exists own on todos;
+create policy own on todos for select using (user_id = :f);
+begin;
+select set_config('role', 'authenticated', true), set_config('request.jwt.claims', bench_claims('user_7')::text, true) \gset ignored_
+explain (costs off) select * from todos order by id limit 20;
+commit;
+SQL
+  )
+  echo "$plan" >"$out/plan-$1.txt"
+  grep -q 'Index Cond: (user_id = ' <<<"$plan" || echo "WARNING: the todos plan under user_id = $1 does not use the user_id index: $plan"
+}
+# Alternating pgbench rounds, guide then extension, 5 s each with 2 clients.
+pgbench_runs() {
+  echo "== pgbench (${RUNS} rounds x 2 functions x 5 s)"
+  pgbench_setup
+  local round f name tps lat outp
+  declare -A tpss=() lats=()
+  for round in $(seq "$RUNS"); do
+    for f in guide_requesting_user_id requesting_user_id; do
+      todos_policy "$f()"
+      outp=$("$bindir/pgbench" -h "$dir" -p "$port" -U postgres -n -c 2 -j 2 -T 5 -f "$out/pgbench.sql" postgres 2>&1)
+      tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$outp")
+      lat=$(sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p' <<<"$outp")
+      [ -n "$tps" ] || { echo "pgbench failed: $outp"; exit 1; }
+      name=${f%%_*}; [ "$name" = guide ] || name=ext
+      tpss[$name]+="$tps "; lats[$name]+="$lat "
+    done
+  done
+  for name in guide ext; do record "pgbench.$name.tps" "${tpss[$name]}"; record "pgbench.$name.lat" "${lats[$name]}"; done
+}
+
+# 5. Backend memory (RssAnon and VmRSS, kB) around 10M requesting_user_id() calls, a loop that
+# changes the claims every 1000 calls, and 1M jwt_verify calls of distinct HS256 tokens.
+memory() {
+  echo "== memory"
+  local line
+  line=$(q <<'SQL'
+select set_config('request.jwt.claims', bench_claims('user_42')::text, false) \gset ignored_
+select count(requesting_user_id()) from generate_series(1, 1000) a, generate_series(1, 1000) b \gset ignored_
+select backend_kb('RssAnon') as a0, backend_kb('VmRSS') as v0 \gset
+select count(requesting_user_id()) from generate_series(1, 10000) a, generate_series(1, 1000) b \gset ignored_
+select concat_ws(' ', :a0, backend_kb('RssAnon'), :v0, backend_kb('VmRSS'));
+SQL
+  )
+  mem_record mem.reader "$line"
+  line=$(q <<'SQL'
+create function claims_loop(changes int) returns void language plpgsql as $$
+begin
+  for k in 1..changes loop
+    perform set_config('request.jwt.claims', bench_claims('user_' || (k % 1000))::text, true);
+    perform count(requesting_user_id()) from generate_series(1, 1000);
+  end loop;
+end $$;
+select claims_loop(1000) \gset ignored_
+select backend_kb('RssAnon') as a0, backend_kb('VmRSS') as v0 \gset
+select claims_loop(10000) \gset ignored_
+select concat_ws(' ', :a0, backend_kb('RssAnon'), :v0, backend_kb('VmRSS'));
+SQL
+  )
+  mem_record mem.loop "$line"
+  q <<'SQL'
+create table mem_tokens (tok text);
+insert into mem_tokens
+  select jwt_sign(bench_claims('user_' || (i % 1000), 'jti_' || md5(i::text)), (select priv from keys where alg = 'HS256'), 'HS256')
+  from generate_series(1, 1000000) i;
+vacuum analyze mem_tokens;
+SQL
+  line=$(q <<'SQL'
+select pub as secret from keys where alg = 'HS256' \gset
+select count(jwt_verify(tok, :'secret')) from mem_tokens \gset ignored_
+select backend_kb('RssAnon') as a0, backend_kb('VmRSS') as v0 \gset
+select count(jwt_verify(tok, :'secret')) from mem_tokens \gset ignored_
+select concat_ws(' ', :a0, backend_kb('RssAnon'), :v0, backend_kb('VmRSS'));
+SQL
+  )
+  mem_record mem.verify "$line"
+}
+# Records "anon_before anon_after rss_before rss_after" (kB) as growths and absolute values.
+mem_record() {
+  local a0 a1 v0 v1; read -r a0 a1 v0 v1 <<<"$2"
+  record "$1.anon" "$((a1 - a0))"; record "$1.rss" "$((v1 - v0))"
+  record "$1.anon_after" "$a1"; record "$1.rss_after" "$v1"
+}
+
+# The table, the header and the PASS/FAIL lines.
+report() {
+  local lit sel ext guide r alg d rep p_aws p_rc
+  lit=$(median rls.literal); sel=$(median rls.select); ext=$(median rls.ext); guide=$(median rls.guide)
+  {
+    echo "| measurement | median | min | max | unit | derived |"
+    echo "|---|---|---|---|---|---|"
+  } >"$out/table.md"
+  rls_row() {
+    local m; m=$(median "$2")
+    row "$1 ($(median "$2.rows") rows visible)" "$2" ms "$(num "$(calc "$m * 1e6 / 1000000")") ns/row; $(num "$(calc "$m / $lit")")x literal"
+  }
+  echo "| **RLS scan, 1,000,000 rows, policy:** | | | | | |" >>"$out/table.md"
+  rls_row "\`user_id = 'user_42'\` (literal)" rls.literal
+  rls_row "\`user_id = (select requesting_user_id())\`" rls.select
+  rls_row "\`user_id = requesting_user_id()\`" rls.ext
+  rls_row "\`user_id = guide_requesting_user_id()\` (the guide's SQL function)" rls.guide
+  rls_row "\`user_id <> ''\` (literal, every row visible: reference)" rls.all_rows
+  echo "| **Helpers in policies:** | | | | | |" >>"$out/table.md"
+  rls_row "\`jwt_has_permission('org:invoices:read')\`" helper.permission
+  rls_row "\`requesting_org_id() = org_id\`" helper.org
+  rls_row "\`jwt_claim_bigint('exp') > 0\`" helper.exp
+  echo "| **jwt_verify(token, key), ~1 KB claims:** | | | | | |" >>"$out/table.md"
+  for alg in HS256 RS256 ES256 EdDSA; do
+    d=$(median "verify.distinct.$alg"); p_aws=$(median "crypto.aws-lc-rs.$alg")
+    row "$alg, $(q -c "select to_char(n, 'FM999,999') from keys where alg = '$alg'") distinct tokens" "verify.distinct.$alg" µs \
+      "$(num "$(calc "1e6 / $d")") verifications/s; $(num "$(calc "$d / $p_aws")")x raw primitive"
+    row "$alg, one token repeated 100,000 times" "verify.repeated.$alg" µs "$(num "$(calc "1e6 / $(median "verify.repeated.$alg")")") verifications/s"
+    row "$alg raw primitive, aws-lc-rs (the extension's backend)" "crypto.aws-lc-rs.$alg" µs ""
+    p_rc=$(median "crypto.rust-crypto.$alg")
+    row "$alg raw primitive, RustCrypto" "crypto.rust-crypto.$alg" µs "$(num "$(calc "$p_rc / $p_aws")")x aws-lc-rs"
+  done
+  row "RS256 raw primitive, aws-lc-rs, key as PKCS#1 DER instead of (n, e)" "crypto.aws-lc-rs.RS256-der" µs ""
+  row "RS256 raw primitive, RustCrypto, key as PKCS#1 DER" "crypto.rust-crypto.RS256-der" µs ""
+  echo "| **PostgREST-shaped transactions (pgbench, 2 clients, 5 rounds of 5 s):** | | | | | |" >>"$out/table.md"
+  row "policy \`user_id = guide_requesting_user_id()\`" pgbench.guide.tps TPS ""
+  row "policy \`user_id = requesting_user_id()\`" pgbench.ext.tps TPS "$(num "$(calc "$(median pgbench.ext.tps) / $(median pgbench.guide.tps)")")x guide"
+  row "latency, guide's function" pgbench.guide.lat ms ""
+  row "latency, requesting_user_id()" pgbench.ext.lat ms ""
+  echo "| **Backend memory growth (one measurement each, caches warm):** | | | | | |" >>"$out/table.md"
+  for r in "reader:10,000,000 requesting_user_id() calls" "loop:10,000 claims changes x 1,000 calls (plpgsql)" "verify:1,000,000 jwt_verify of distinct HS256 tokens (second pass)"; do
+    row "${r#*:}: RssAnon growth" "mem.${r%%:*}.anon" kB "RssAnon after: $(median "mem.${r%%:*}.anon_after") kB"
+    row "${r#*:}: VmRSS growth" "mem.${r%%:*}.rss" kB "VmRSS after: $(median "mem.${r%%:*}.rss_after") kB"
+  done
+
+  target "requesting_user_id() / (select requesting_user_id()) in the RLS scan" "$(calc "$ext / $sel")" le 1.3
+  target "guide's function / requesting_user_id() in the RLS scan (times faster)" "$(calc "$guide / $ext")" ge 50
+  target "jwt_has_permission() policy / literal" "$(calc "$(median helper.permission) / $lit")" le 1.5
+  target "requesting_org_id() policy / literal" "$(calc "$(median helper.org) / $lit")" le 1.5
+  target "jwt_claim_bigint() policy / literal" "$(calc "$(median helper.exp) / $lit")" le 1.5
+  for alg in HS256 RS256 ES256 EdDSA; do
+    target "jwt_verify $alg repeated token, µs" "$(median "verify.repeated.$alg")" le 2
+  done
+  for alg in HS256 RS256 ES256 EdDSA; do
+    target "jwt_verify $alg distinct tokens / raw primitive (aws-lc-rs)" "$(calc "$(median "verify.distinct.$alg") / $(median "crypto.aws-lc-rs.$alg")")" le 1.3
+  done
+  target "pgbench TPS requesting_user_id() / guide's function" "$(calc "$(median pgbench.ext.tps) / $(median pgbench.guide.tps)")" ge 1
+  for r in reader loop verify; do
+    target "memory growth ($r), RssAnon kB" "$(median "mem.$r.anon")" le 1024
+  done
+
+  {
+    echo "# pg_jwt_claims benchmark"
+    echo
+    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);" \
+      "PostgreSQL $(q -c 'show server_version'); $(rustc --version); $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo "One run on one cluster (shared_buffers = 1GB, no parallel workers, jit off); server-side timings"
+    echo "(EXPLAIN ANALYZE execution time), median of $RUNS runs after one untimed run; ratios are of medians."
+    echo
+    cat "$out/table.md"
+    echo
+    echo '```'
+    cat "$targets"
+    echo '```'
+  } >"$out/results.md"
+  cat "$out/results.md"
+  echo
+  echo "total run time: $((SECONDS - started)) s; results in $out/results.md"
+}
+
+trap cleanup EXIT
+prepare
+setup_database
+rls_scans
+verify_material
+verify_sql
+verify_crypto
+pgbench_runs
+memory
+report
+exit 0
