@@ -21,7 +21,7 @@ pub struct Claims {
 pub enum ParseError {
     /// Not JSON at all (the message is serde_json's, with line and column).
     NotJson(String),
-    /// Nested deeper than the parser follows (128 levels); never a stack overflow.
+    /// Nested 128 or more levels deep (the parser's limit); never a stack overflow.
     TooDeep,
     /// JSON, but not an object (the JSON type found).
     NotObject(&'static str),
@@ -31,7 +31,7 @@ impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParseError::NotJson(msg) => write!(f, "invalid JSON: {msg}"),
-            ParseError::TooDeep => f.write_str("JSON nested deeper than 128 levels"),
+            ParseError::TooDeep => f.write_str("JSON nested 128 or more levels deep"),
             ParseError::NotObject(found) => write!(f, "expected a JSON object, found {found}"),
         }
     }
@@ -135,13 +135,15 @@ pub fn get_path<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
     })
 }
 
-/// An array subscript as jsonb reads it: optional sign, then decimal digits.
+/// An array subscript as jsonb reads it (C `strtol` into an `int`): leading white space, an
+/// optional sign, decimal digits and nothing after; out of `int` range is no subscript.
 fn parse_index(step: &str) -> Option<i64> {
+    let step = step.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
     let digits = step.strip_prefix(['-', '+']).unwrap_or(step);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    step.parse().ok()
+    step.parse::<i32>().ok().map(i64::from)
 }
 
 /// The JSON type name Postgres uses (`jsonb_typeof`).
@@ -291,6 +293,10 @@ mod tests {
             (&["o", "list", "3"], None),
             (&["o", "list", "-4"], None),
             (&["o", "list", "x"], None),
+            (&["o", "list", " 1"], Some(json!(20))),
+            (&["o", "list", "1 "], None),
+            (&["o", "list", "+2"], Some(json!(30))),
+            (&["o", "list", "4294967297"], None),
             (&["email", "x"], None),
             (&["missing"], None),
             (&[], Some(v.clone())),

@@ -88,12 +88,19 @@ pub fn bigint(number: &str, path: &[&str]) -> Result<Datum, SqlError> {
 
 /// A timestamptz from NumericDate seconds, as `to_timestamp(double precision)` reads them.
 pub fn timestamptz(number: &str, path: &[&str]) -> Result<Datum, SqlError> {
-    let seconds: f64 = number.parse().map_err(|_| {
-        SqlError::new(
-            PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
-            format!("claim \"{}\" is not a NumericDate", path.join(".")),
-        )
-    })?;
+    let seconds = number
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite())
+        .ok_or_else(|| {
+            SqlError::new(
+                PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+                format!(
+                    "claim \"{}\" is out of range for a NumericDate",
+                    path.join(".")
+                ),
+            )
+        })?;
     // to_timestamp() raises 22008 when out of range.
     call(
         pg_sys::float8_timestamptz,

@@ -27,10 +27,11 @@ const CLERK_CLAIMS: &[&str] = &[
     "v",
 ];
 
-/// Serves a helper over the claims; with no claims or a pending session, `absent`.
+/// Serves a helper over the claims. With no claims, or claims a pending session hides, `read`
+/// sees JSON null, for which every decoder fails closed (NULL or false) — after it has judged its
+/// argument, so a mistake in a policy raises whoever is asking.
 unsafe fn clerk_reader(
     fcinfo: FunctionCallInfo,
-    absent: Answer,
     read: impl FnOnce(&Value, Option<&str>) -> Result<Answer, SqlError>,
 ) -> Datum {
     unsafe {
@@ -49,7 +50,7 @@ unsafe fn clerk_reader(
             let (view, validity) = view(CLERK_CLAIMS);
             let answer = match view {
                 Some(v) if !signed_out(&v) => read(v.value(), argument)?,
-                _ => absent,
+                _ => read(&Value::Null, argument)?,
             };
             Ok((answer, validity))
         })
@@ -70,7 +71,7 @@ v1_function!(
     /// NULL with no active organization. Example: `using (org_id = requesting_org_id())`.
     pg_jwt_claims_requesting_org_id, pg_finfo_pg_jwt_claims_requesting_org_id,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Null, |c, _| datums::opt_text(clerk::org_id(c), &["o", "id"]))
+        clerk_reader(fcinfo, |c, _| datums::opt_text(clerk::org_id(c), &["o", "id"]))
     }
 );
 
@@ -79,7 +80,7 @@ v1_function!(
     /// `org:`-prefixed (`o.rol = 'admin'` → `org:admin`); NULL with no active organization.
     pg_jwt_claims_requesting_org_role, pg_finfo_pg_jwt_claims_requesting_org_role,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Null, |c, _| {
+        clerk_reader(fcinfo, |c, _| {
             datums::opt_text(clerk::org_role(c).as_deref(), &["o", "rol"])
         })
     }
@@ -89,7 +90,7 @@ v1_function!(
     /// `requesting_org_slug() → text`: the active organization's slug; NULL without one.
     pg_jwt_claims_requesting_org_slug, pg_finfo_pg_jwt_claims_requesting_org_slug,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Null, |c, _| datums::opt_text(clerk::org_slug(c), &["o", "slg"]))
+        clerk_reader(fcinfo, |c, _| datums::opt_text(clerk::org_slug(c), &["o", "slg"]))
     }
 );
 
@@ -99,7 +100,7 @@ v1_function!(
     /// organization and no permissions; NULL with no organization or malformed claims.
     pg_jwt_claims_jwt_org_permissions, pg_finfo_pg_jwt_claims_jwt_org_permissions,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Null, |c, _| match clerk::org_permissions(c) {
+        clerk_reader(fcinfo, |c, _| match clerk::org_permissions(c) {
             Some(perms) => datums::text_array(perms.into_iter().map(Some).collect(), &["o", "per"]),
             None => Ok(Answer::Null),
         })
@@ -111,7 +112,7 @@ v1_function!(
     /// (`admin` and `org:admin` both accepted); false with no organization.
     pg_jwt_claims_jwt_has_org_role, pg_finfo_pg_jwt_claims_jwt_has_org_role,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Value(Datum::from(false)), |c, role| {
+        clerk_reader(fcinfo, |c, role| {
             boolean(role.is_some_and(|r| clerk::has_org_role(c, r)))
         })
     }
@@ -122,7 +123,7 @@ v1_function!(
     /// `permission` (`org:invoices:read` or `invoices:read`); false with no organization.
     pg_jwt_claims_jwt_has_permission, pg_finfo_pg_jwt_claims_jwt_has_permission,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Value(Datum::from(false)), |c, p| {
+        clerk_reader(fcinfo, |c, p| {
             boolean(p.is_some_and(|p| clerk::has_permission(c, p)))
         })
     }
@@ -133,7 +134,7 @@ v1_function!(
     /// only the organization's, `u:`/`user:` only the user's; an unknown scope raises 22023.
     pg_jwt_claims_jwt_has_feature, pg_finfo_pg_jwt_claims_jwt_has_feature,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Value(Datum::from(false)), |c, f| match f {
+        clerk_reader(fcinfo, |c, f| match f {
             Some(f) => boolean(clerk::has_feature(c, f).map_err(scope_error)?),
             None => boolean(false),
         })
@@ -144,7 +145,7 @@ v1_function!(
     /// `jwt_has_plan(plan text) → boolean`: scopes as for `jwt_has_feature`, over `pla`.
     pg_jwt_claims_jwt_has_plan, pg_finfo_pg_jwt_claims_jwt_has_plan,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Value(Datum::from(false)), |c, p| match p {
+        clerk_reader(fcinfo, |c, p| match p {
             Some(p) => boolean(clerk::has_plan(c, p).map_err(scope_error)?),
             None => boolean(false),
         })
@@ -156,7 +157,7 @@ v1_function!(
     /// impersonated, else NULL. Example: `audited_by text default requesting_actor_id()`.
     pg_jwt_claims_requesting_actor_id, pg_finfo_pg_jwt_claims_requesting_actor_id,
     |fcinfo| {
-        clerk_reader(fcinfo, Answer::Null, |c, _| datums::opt_text(clerk::actor_id(c), &["act", "sub"]))
+        clerk_reader(fcinfo, |c, _| datums::opt_text(clerk::actor_id(c), &["act", "sub"]))
     }
 );
 

@@ -14,13 +14,15 @@
 //! Postgres runs an assign hook on every change of a setting's value, including the restores at
 //! transaction and subtransaction end. So the settings this module reads on the hot path are
 //! *watched*: our own settings carry a hook, and the claims setting (and `request.headers`) are
-//! adopted — defined as custom string settings with the same flags Postgres gives a placeholder
-//! (not shown by SHOW ALL, user-settable), whose only difference is our assign hook. Each hook
-//! bumps [`generation`]. A cached answer records the generation it was computed at and is used
-//! only while the generation is unchanged, so it can never answer for other settings.
+//! adopted once they exist — the placeholder Postgres made when they were first set is turned
+//! into a custom string setting with the same flags (not shown by SHOW ALL, user-settable), the
+//! same value and the same transaction-local stack, whose only difference is our assign hook.
+//! Each hook bumps [`generation`]. A cached answer records the generation it was computed at and
+//! is used only while the generation is unchanged, so it can never answer for other settings.
 //!
-//! Settings read by name (the legacy per-claim ones, or a claims setting that another module
-//! already defined) are not watched; answers that depended on them are marked uncacheable.
+//! Settings read by name (the legacy per-claim ones, a claims setting that does not exist yet or
+//! that another module defined, any setting inside a parallel worker, where Postgres forbids
+//! defining one) are not watched; answers that depended on them are computed on every call.
 //!
 //! # Caches
 //! * `CURRENT`: the resolved claims for the current generation (one entry).
@@ -148,7 +150,7 @@ thread_local! {
     static PARSED: RefCell<Vec<Rc<Claims>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Adopts the default claims setting at load time, while no query is running.
+/// Adopts the default claims setting at load time if it was already set.
 pub fn init() {
     let _ = read_setting(gucs::DEFAULT_CLAIMS_SETTING);
     let _ = read_setting(c"request.headers");
@@ -157,22 +159,31 @@ pub fn init() {
 /// The current value of a setting and whether it is watched. `None` when unset.
 pub fn read_setting(name: &CStr) -> (Option<&'static CStr>, bool) {
     WATCHED.with_borrow_mut(|watched| {
-        if let Some(w) = watched.iter_mut().find(|w| w.name.as_c_str() == name) {
-            if let Some(var) = w.var.as_deref() {
-                return (value_of(*var), true);
-            }
-            return (by_name(name), false);
+        if let Some(w) = watched.iter().find(|w| w.name.as_c_str() == name) {
+            return match w.var.as_deref() {
+                Some(var) => (value_of(*var), true),
+                None => (by_name(name), false),
+            };
         }
-        let var = adopt(name, watched.len());
-        let answer = match var.as_deref() {
-            Some(v) => (value_of(*v), true),
-            None => (by_name(name), false),
-        };
-        watched.push(Watched {
-            name: name.to_owned(),
-            var,
-        });
-        answer
+        match adopt(name, watched.len()) {
+            Adoption::Adopted(var) => {
+                let answer = (value_of(*var), true);
+                watched.push(Watched {
+                    name: name.to_owned(),
+                    var: Some(var),
+                });
+                answer
+            }
+            // Someone else defined it: read it by name from now on.
+            Adoption::Never => {
+                watched.push(Watched {
+                    name: name.to_owned(),
+                    var: None,
+                });
+                (by_name(name), false)
+            }
+            Adoption::NotNow => (by_name(name), false),
+        }
     })
 }
 
@@ -189,23 +200,39 @@ fn by_name(name: &CStr) -> Option<&'static CStr> {
     value_of(raw.cast_mut())
 }
 
-/// Defines `name` as a custom string setting with our assign hook, if nobody else has defined
-/// it: a placeholder (set before we were loaded) is converted, keeping its value and its
-/// transaction-local stack, exactly as for any extension's own settings.
-fn adopt(name: &CStr, adopted: usize) -> Option<&'static mut *mut c_char> {
+enum Adoption {
+    Adopted(&'static mut *mut c_char),
+    /// Not yet: the setting does not exist, or we are in parallel mode.
+    NotNow,
+    /// Another module defined it (or it is not a custom setting, or too many are adopted).
+    Never,
+}
+
+/// Defines `name` as a custom string setting with our assign hook once it exists as a
+/// placeholder (it was set before): the placeholder's value and transaction-local stack are
+/// kept, exactly as for any extension's own settings. A setting that does not exist yet is left
+/// alone, so `current_setting(name, true)` stays NULL in a session that never set it, as it
+/// would without the extension.
+fn adopt(name: &CStr, adopted: usize) -> Adoption {
     // SAFETY: plain reads of process-global state; DefineCustomStringVariable is the documented
     // way to define a setting, and copies the name.
     unsafe {
-        // Defining re-applies a placeholder's value, which Postgres forbids in parallel mode.
-        if adopted >= MAX_ADOPTED || pg_sys::IsInParallelMode() || !name.to_bytes().contains(&b'.')
-        {
-            return None;
+        if adopted >= MAX_ADOPTED || !name.to_bytes().contains(&b'.') {
+            return Adoption::Never;
         }
         let flags = pg_sys::GetConfigOptionFlags(name.as_ptr(), true);
-        let placeholder = flags & pg_sys::GUC_CUSTOM_PLACEHOLDER as c_int != 0;
-        let missing = flags == 0 && pg_sys::GetConfigOption(name.as_ptr(), true, false).is_null();
-        if !placeholder && !missing {
-            return None;
+        if flags & pg_sys::GUC_CUSTOM_PLACEHOLDER as c_int == 0 {
+            let missing =
+                flags == 0 && pg_sys::GetConfigOption(name.as_ptr(), true, false).is_null();
+            return if missing {
+                Adoption::NotNow
+            } else {
+                Adoption::Never
+            };
+        }
+        // Defining re-applies the placeholder's value, which Postgres forbids in parallel mode.
+        if pg_sys::IsInParallelMode() {
+            return Adoption::NotNow;
         }
         let var: &'static mut *mut c_char = Box::leak(Box::new(std::ptr::null_mut()));
         pg_sys::DefineCustomStringVariable(
@@ -220,7 +247,7 @@ fn adopt(name: &CStr, adopted: usize) -> Option<&'static mut *mut c_char> {
             Some(bump_string),
             None,
         );
-        Some(var)
+        Adoption::Adopted(var)
     }
 }
 
@@ -326,7 +353,7 @@ fn invalid_claims(setting: &CStr, err: &ParseError) -> SqlError {
             PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             format!("claims in setting \"{setting}\" are nested too deeply"),
         )
-        .detail("JSON nested deeper than 128 levels is not read."),
+        .detail("JSON nested 128 or more levels deep is not read."),
         ParseError::NotJson(msg) => SqlError::new(
             PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
             format!("setting \"{setting}\" is not valid JSON"),

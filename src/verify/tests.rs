@@ -1879,3 +1879,22 @@ fn error_display_and_kinds() {
         assert_eq!(Alg::from_name(a.name()).unwrap(), a);
     }
 }
+
+#[test]
+fn time_claims_must_be_finite_numbers() {
+    for claims in [
+        r#"{"exp":1e400}"#,
+        r#"{"nbf":-1e400}"#,
+        r#"{"iat":1e400}"#,
+        r#"{"exp":"soon"}"#,
+    ] {
+        let claims: Value = serde_json::from_str(claims).unwrap();
+        let err = validate_claims(&claims, &Policy::new(1_700_000_000)).unwrap_err();
+        assert!(
+            matches!(err, JoseError::Rejected(ref m) if m.contains("not a NumericDate")),
+            "{claims}: {err:?}"
+        );
+    }
+    let ok: Value = serde_json::from_str(r#"{"exp":1e300}"#).unwrap();
+    assert!(validate_claims(&ok, &Policy::new(1_700_000_000)).is_ok());
+}

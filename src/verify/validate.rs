@@ -176,7 +176,8 @@ fn numeric_date(obj: &Map<String, Value>, name: &str) -> Result<Option<f64>, Jos
     match obj.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
-            Some(v) if !v.is_nan() => Ok(Some(v)),
+            // 1e400 reads as infinity: a token that never expires is not a NumericDate.
+            Some(v) if v.is_finite() => Ok(Some(v)),
             _ => Err(JoseError::Rejected(format!(
                 "invalid {name} claim: not a NumericDate"
             ))),
