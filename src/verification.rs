@@ -291,8 +291,9 @@ fn jwt_decode(
 /// `jwt_sign(claims jsonb, key text, algorithm text DEFAULT 'HS256') → text`: a compact JWT
 /// signed with `key` (an HMAC secret, or a PEM or JWK private key) for tests and service
 /// tokens. Algorithms: HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384, EdDSA.
-/// Raises 22023 for an unusable key, 0A000 for an unsupported algorithm.
-#[pg_extern(immutable, parallel_safe, strict)]
+/// Raises 22023 for an unusable key, 0A000 for an unsupported algorithm. Volatile: ECDSA and
+/// RSA-PSS signatures are randomized.
+#[pg_extern(volatile, parallel_safe, strict)]
 fn jwt_sign(claims: JsonB, key: &str, algorithm: default!(&str, "'HS256'")) -> String {
     verify::sign(&claims.0, key, algorithm).unwrap_or_else(|e| sql_error(&e).raise())
 }
@@ -317,3 +318,16 @@ fn jwt_authenticate(token: &str) -> JsonB {
     });
     JsonB(verified.claims.value().clone())
 }
+
+pgrx::extension_sql!(
+    r#"
+COMMENT ON FUNCTION jwt_decode(text) IS
+    'The header and payload of a compact JWT, WITHOUT verification: never use it to decide who a user is.';
+COMMENT ON FUNCTION jwt_sign(jsonb, text, text) IS
+    'A compact JWT of claims signed with key (HMAC secret, PEM or JWK private key), for tests and service tokens.';
+COMMENT ON FUNCTION jwt_authenticate(text) IS
+    'Verifies token with the configured keys, stores it transaction-locally in pg_jwt_claims.token, returns its claims.';
+"#,
+    name = "verification_comments",
+    requires = [jwt_decode, jwt_sign, jwt_authenticate],
+);
