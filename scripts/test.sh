@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test on PostgreSQL 15 and 18: the pure-Rust unit tests and the #[pg_test]s
-# (cargo pgrx test), then the SQL contract (pg_regress). Set-up included; idempotent.
+# Runs every test: formatting and lints, a type-check of every supported PostgreSQL version,
+# then on PostgreSQL 15 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test) and
+# the SQL contract (pg_regress), then on 15 the release and upgrade checks, the path from the
+# guide, and the pgTAP example. Set-up included; idempotent.
 # PGJC_VERSIONS="pg15" limits the versions.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -21,4 +23,8 @@ for v in ${PGJC_VERSIONS:-pg15 pg18}; do
   echo "== $v: pg_regress suite"
   bash "$REPO/scripts/regress.sh" "$v"
 done
+echo "== upgrades, release script, and the path from the guide (pg15)"
+bash "$REPO/scripts/upgrade-test.sh"
+echo "== pgTAP example (pg15)"
+bash "$REPO/scripts/pgtap.sh"
 echo "== all tests passed"

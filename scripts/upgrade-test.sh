@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Release discipline, checked on every change (PostgreSQL 15):
+# 1. The released script of the current version, sql/pg_jwt_claims--<version>.sql, describes the
+#    same functions as the code: any change to the SQL surface needs a version bump.
+# 2. From every earlier release, `ALTER EXTENSION pg_jwt_claims UPDATE` reaches a catalog equal
+#    to a fresh install's: names, arguments, results, volatility, strictness, parallel safety,
+#    security, comments and schema.
+# 3. The README's path from the guide: a database built exactly as the guide says switches to
+#    the compiled function in place, keeping every policy and default and every row's visibility.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+version=pg15; dir="$PGJC_RUN/upgrade"; port=54416
+current=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)
+[ -f "$REPO/sql/pg_jwt_claims--$current.sql" ] || { echo "upgrade: sql/pg_jwt_claims--$current.sql (the release script of $current) is missing"; exit 1; }
+install_extension "$version"
+start_cluster "$version" "$dir" "$port"
+trap 'stop_cluster "$dir" "$version"' EXIT
+bindir="$("$(pg_config_for "$version")" --bindir)"; sharedir="$("$(pg_config_for "$version")" --sharedir)"
+sql() { "$bindir/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres "$@"; }
+describe() {  # the catalog of schema s in database $1
+  sql -d "$1" -c "select format('%s(%s) returns %s volatile=%s parallel=%s strict=%s secdef=%s comment=%s',
+      p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), p.provolatile,
+      p.proparallel, p.proisstrict, p.prosecdef, coalesce(obj_description(p.oid, 'pg_proc'), '-'))
+    from pg_proc p where p.pronamespace = 's'::regnamespace order by 1"
+}
+fresh_db() { sql -c "drop database if exists $1" -c "create database $1"; sql -d "$1" -c "create schema s"; }
+
+fresh_db fresh
+sql -d fresh -c "create extension pg_jwt_claims schema s"
+describe fresh > "$dir/fresh.txt"
+status=0
+
+# 1. The current release script, run as CREATE EXTENSION would (MODULE_PATHNAME, schema s).
+fresh_db released
+sed -e '/^\\echo/d' -e "s|MODULE_PATHNAME|\$libdir/pg_jwt_claims|g" "$REPO/sql/pg_jwt_claims--$current.sql" \
+  | sql -d released -c "set search_path = s" -f - >/dev/null
+describe released > "$dir/released.txt"
+if ! diff -u "$dir/released.txt" "$dir/fresh.txt"; then
+  echo "upgrade: the code's SQL differs from sql/pg_jwt_claims--$current.sql: bump the version and add an upgrade script"
+  status=1
+fi
+
+# 2. Every earlier release, updated to the current version.
+for script in "$REPO"/sql/pg_jwt_claims--*.sql; do
+  old=$(basename "$script" .sql); old=${old#pg_jwt_claims--}
+  case "$old" in *--*|"$current") continue ;; esac
+  cp "$script" "$sharedir/extension/pg_jwt_claims--$old.sql"
+  fresh_db "up_${old//./_}"
+  sql -d "up_${old//./_}" -c "create extension pg_jwt_claims version '$old' schema s" \
+      -c "alter extension pg_jwt_claims update"
+  describe "up_${old//./_}" > "$dir/up-$old.txt"
+  if diff -u "$dir/up-$old.txt" "$dir/fresh.txt"; then echo "upgrade: $old -> $current ok"
+  else echo "upgrade: $old -> $current differs from a fresh install"; status=1; fi
+done
+# 3. From the guide's SQL function, in place.
+fresh_db guide
+sql -d guide <<'SQL'
+create role guide_user nologin;
+create or replace function requesting_user_id()
+returns text
+language sql stable
+as $$
+  select nullif(current_setting('request.jwt.claims', true)::json->>'sub', '')::text;
+$$;
+create table todos (
+  id bigint generated always as identity primary key,
+  user_id text not null default requesting_user_id(),
+  task text not null
+);
+alter table todos enable row level security;
+create policy "Users can read their own todos" on todos for select using (requesting_user_id() = user_id);
+create policy "Users can add todos" on todos for insert with check (requesting_user_id() = user_id);
+create policy "Users can update their own todos" on todos for update using (requesting_user_id() = user_id);
+create policy "Users can delete their own todos" on todos for delete using (requesting_user_id() = user_id);
+grant select, insert, update, delete on todos to guide_user;
+create function pg_temp.as_user(sub text, task text) returns void language plpgsql as $f$
+begin
+  perform set_config('request.jwt.claims', json_build_object('sub', sub)::text, true);
+  set local role guide_user;
+  insert into todos (task) values (task);
+  reset role;
+end $f$;
+begin; select pg_temp.as_user('user_a', 'a1'); commit;
+begin; select pg_temp.as_user('user_a', 'a2'); commit;
+begin; select pg_temp.as_user('user_b', 'b1'); commit;
+SQL
+visible() {  # what each user (and nobody) sees, and what the catalog says depends on the function
+  for sub in user_a user_b ""; do
+    sql -d guide -c "begin" -c "select set_config('request.jwt.claims', '{\"sub\":\"$sub\"}', true)" \
+        -c "set local role guide_user" -c "select '$sub', string_agg(id || ':' || user_id || ':' || task, ',' order by id) from todos" -c "commit"
+  done
+  sql -d guide -c "select polname, pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) from pg_policy order by polname" \
+      -c "select pg_get_expr(adbin, adrelid) from pg_attrdef" -c "select count(*) from todos"
+}
+visible > "$dir/guide-before.txt"
+# The switch, exactly as the README gives it.
+sql -d guide <<'SQL'
+create schema jwt;
+create extension pg_jwt_claims schema jwt;
+grant usage on schema jwt to public;
+create or replace function public.requesting_user_id() returns text
+    language sql stable parallel safe
+    as $$ select jwt.requesting_user_id() $$;
+SQL
+visible > "$dir/guide-after.txt"
+if diff -u "$dir/guide-before.txt" "$dir/guide-after.txt" && grep -q 'user_a|1:user_a:a1,2:user_a:a2' "$dir/guide-after.txt"; then
+  # The policies now run the compiled function: the plan shows it inlined.
+  plan=$(sql -d guide -c "begin" -c "set local role guide_user" -c "explain (costs off) select * from todos" -c "commit")
+  if grep -q 'jwt.requesting_user_id()' <<<"$plan"; then echo "upgrade: the guide's database switched in place, same rows for the same users"
+  else echo "upgrade: policies do not call jwt.requesting_user_id() after the switch:"; echo "$plan"; status=1; fi
+else
+  echo "upgrade: switching from the guide's function changed what users see"; status=1
+fi
+
+[ $status = 0 ] && echo "upgrade: release script of $current matches the code; every earlier release updates to it"
+exit $status
