@@ -29,19 +29,31 @@ const KEYSET_ENTRIES: usize = 8;
 const TOKEN_ENTRIES: usize = 256;
 const TOKEN_BYTES: usize = 8 << 20;
 
-/// Maps the core's error kinds to SQLSTATEs (see `verify::JoseError`).
+/// Maps the core's error kinds to SQLSTATEs (see `verify::JoseError`), for a token being read.
 pub fn sql_error(err: &JoseError) -> SqlError {
+    with_prefix(err, token_prefix(err))
+}
+
+fn token_prefix(err: &JoseError) -> &'static str {
+    match err {
+        JoseError::Malformed(_) => "malformed token",
+        JoseError::Rejected(_) => "token rejected",
+        JoseError::InvalidKey(_) => "unusable key",
+        JoseError::Unsupported(_) => "unsupported token",
+    }
+}
+
+/// The same mapping for `jwt_sign`, where no token is involved yet.
+fn sign_error(err: &JoseError) -> SqlError {
+    with_prefix(err, "cannot sign")
+}
+
+fn with_prefix(err: &JoseError, prefix: &str) -> SqlError {
     let code = match err {
         JoseError::Malformed(_) => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
         JoseError::Rejected(_) => PgSqlErrorCode::ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
         JoseError::InvalidKey(_) => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
         JoseError::Unsupported(_) => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-    };
-    let prefix = match err {
-        JoseError::Malformed(_) => "malformed token",
-        JoseError::Rejected(_) => "token rejected",
-        JoseError::InvalidKey(_) => "unusable key",
-        JoseError::Unsupported(_) => "unsupported token",
     };
     SqlError::new(code, format!("{prefix}: {}", err.message()))
 }
@@ -295,7 +307,7 @@ fn jwt_decode(
 /// RSA-PSS signatures are randomized.
 #[pg_extern(volatile, parallel_safe, strict)]
 fn jwt_sign(claims: JsonB, key: &str, algorithm: default!(&str, "'HS256'")) -> String {
-    verify::sign(&claims.0, key, algorithm).unwrap_or_else(|e| sql_error(&e).raise())
+    verify::sign(&claims.0, key, algorithm).unwrap_or_else(|e| sign_error(&e).raise())
 }
 
 /// `jwt_authenticate(token text) → jsonb`: verifies `token` with the configured keys (raising

@@ -140,10 +140,11 @@ impl KeySet {
     /// * otherwise → the exact bytes (untrimmed) are an HMAC secret; empty or
     ///   whitespace-only material is `InvalidKey`.
     ///
-    /// PEM keys and raw secrets have no `kid`. A token whose header carries a
-    /// `kid` is only ever checked against keys with that exact `kid`, so for
-    /// issuers that always set `kid` (Clerk, Auth0, Supabase signing keys…)
-    /// configure their JWK Set, or a JWK with the matching `kid`.
+    /// PEM keys and raw secrets have no `kid`. When any key of the set has a
+    /// `kid`, a token's `kid` selects: it is checked only against keys with
+    /// that exact `kid`. When none has one (a PEM key such as Clerk's "JWT
+    /// public key", or a bare secret), the token's `kid` cannot select and is
+    /// only a hint, as in Clerk's SDK: the signature decides.
     pub fn parse(material: &str) -> Result<KeySet, JoseError> {
         let trimmed = material.trim();
         if trimmed.is_empty() {
@@ -227,6 +228,10 @@ impl KeySet {
         signing_input: &[u8],
         signature_b64: &str,
     ) -> Result<(), JoseError> {
+        // A kid selects among keys that have kids. Key material without any kid (a PEM key such
+        // as Clerk's "JWT public key", or a bare secret) cannot be selected by one, so the kid is
+        // only a hint there, as in Clerk's own SDK; the signature must still verify.
+        let kid = kid.filter(|_| self.keys.iter().any(|k| k.kid().is_some()));
         let candidates: Vec<&Key> = match kid {
             Some(kid) => {
                 let named: Vec<&Key> = self.keys.iter().filter(|k| k.kid() == Some(kid)).collect();

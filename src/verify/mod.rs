@@ -285,8 +285,10 @@ pub struct Verified {
 /// checked over the received ASCII `header.payload` with a key chosen from
 /// `keys`:
 ///
-/// * header has `kid` → only keys with exactly that `kid` are tried (none →
-///   `Rejected("unknown kid …")`; no fallback to kid-less keys or secrets);
+/// * header has `kid` and some key of the set has one → only keys with
+///   exactly that `kid` are tried (none → `Rejected("unknown kid …")`; no
+///   fallback to kid-less keys or secrets); when no key has a `kid` (a PEM
+///   key, a bare secret), the token's `kid` cannot select and is ignored;
 /// * no `kid` → every key whose family fits the algorithm;
 /// * in both cases a key is skipped unless its type fits the algorithm (so an
 ///   HS256 token never meets an RSA/EC/OKP key), its JWK `alg` (if any)

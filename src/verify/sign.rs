@@ -97,7 +97,7 @@ pub(crate) fn signing_key(
     };
     if !family.fits(alg) {
         return Err(JoseError::InvalidKey(format!(
-            "{alg} cannot be used with a {family} key"
+            "{alg} cannot be used with this {family} key"
         )));
     }
     Ok((key, kid))
@@ -259,7 +259,7 @@ fn jwk_private(
     if let Some(u) = opt_str(obj, "use")? {
         if u != "sig" {
             return Err(JoseError::InvalidKey(format!(
-                "{label}: JWK use {} is not \"sig\"",
+                "{label}: use {} is not \"sig\"",
                 quoted(u)
             )));
         }
@@ -267,7 +267,7 @@ fn jwk_private(
     if let Some(ops) = key_ops(obj)? {
         if !ops.iter().any(|o| o == "sign") {
             return Err(JoseError::InvalidKey(format!(
-                "{label}: JWK key_ops does not allow \"sign\""
+                "{label}: key_ops does not allow \"sign\""
             )));
         }
     }
