@@ -2,6 +2,7 @@
 //!
 //! The vectors are read at test time from `$JOSE_VECTORS`, or else from
 //! `<crate>/../shared/jose-vectors`. A missing directory FAILS the tests.
+//! Compiled only under #[cfg(test)] (declared in mod.rs).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
