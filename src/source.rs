@@ -439,3 +439,37 @@ fn legacy(names: &[&str]) -> Option<Value> {
     }
     (!map.is_empty()).then_some(Value::Object(map))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn bearer_tokens_from_postgrest_headers() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                r#"{"authorization":"Bearer abc.def.ghi"}"#,
+                Some("abc.def.ghi"),
+            ),
+            (
+                r#"{"authorization":"bearer  abc.def.ghi "}"#,
+                Some("abc.def.ghi"),
+            ),
+            (r#"{"authorization":"Basic dXNlcjpwYXNz"}"#, None),
+            (r#"{"authorization":"Bearer"}"#, None),
+            (r#"{"authorization":"Bearer "}"#, None),
+            (r#"{"authorization":42}"#, None),
+            (r#"{"accept":"*/*"}"#, None),
+            ("", None),
+        ];
+        for (headers, want) in cases {
+            assert_eq!(
+                bearer_token(headers).ok().flatten().as_deref(),
+                *want,
+                "{headers}"
+            );
+        }
+        assert!(bearer_token("not json").is_err());
+        assert!(bearer_token("[1]").is_err());
+    }
+}
