@@ -17,6 +17,8 @@ raw="$out/raw.tsv"              # one line per item: name TAB values separated b
 targets="$out/targets.txt"      # the PASS/FAIL lines
 started=$SECONDS
 
+# A progress line with the elapsed time.
+step() { echo "== [$((SECONDS - started)) s] $*"; }
 # psql as the superuser on the bench cluster, unaligned and quiet; SQL from stdin or -c.
 q() { "$bindir/psql" -X -q -At -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
 # Records the runs of one measured item.
@@ -40,26 +42,31 @@ row() {
   read -r m lo hi < <(stats "$item")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$(num "$m")" "$(num "$lo")" "$(num "$hi")" "$unit" "$derived" >>"$out/table.md"
 }
-# One PASS/FAIL line: description, measured value, comparison (le|ge), limit.
+# One PASS/FAIL line: description, measured value, comparison (le|ge), limit, optional note.
+# The value is judged as printed (about three significant digits).
 target() {
-  local what=$1 value=$2 op=$3 limit=$4 ok
+  local what=$1 value=$2 op=$3 limit=$4 note=${5:+ [$5]} sign ok
+  sign=$([ "$op" = le ] && echo '<=' || echo '>=')
+  value=$(num "$value")
   ok=$(awk -v v="$value" -v l="$limit" -v op="$op" 'BEGIN { print ((op == "le" ? v <= l : v >= l) ? 1 : 0) }')
-  if [ "$ok" = 1 ]; then echo "PASS  $what: $(num "$value") (target $([ "$op" = le ] && echo '<=' || echo '>=') $limit)" >>"$targets"
-  else echo "FAIL  $what: $(num "$value") (target $([ "$op" = le ] && echo '<=' || echo '>=') $limit)  <<<<<<<<<< FAIL" >>"$targets"; fi
+  if [ "$ok" = 1 ]; then echo "PASS  $what: $value (target $sign $limit)$note"
+  else echo "FAIL  $what: $value (target $sign $limit)$note  <<<<<<<<<< FAIL"; fi >>"$targets"
 }
 
 # Set-up, the release build, the bench crate's two builds and the cluster.
 prepare() {
   bash "$REPO/scripts/setup.sh"
-  echo "== building (release) and installing into $version"
+  rm -rf "$out"; mkdir -p "$out/keys" "$out/crypto" "$out/lib"; : >"$raw"; : >"$targets"
+  step "building (release) and installing into $version"
   install_extension "$version" --release
-  echo "== building bench/crypto (aws-lc-rs and RustCrypto backends)"
+  # This run's own copy of the library: other builds may replace the installed one meanwhile.
+  cp "$REPO/target/release/libpg_jwt_claims.so" "$out/lib/pg_jwt_claims.so"
+  step "building bench/crypto (aws-lc-rs and RustCrypto backends)"
   crypto_cargo build >/dev/null 2>&1 || crypto_cargo build
   crypto_cargo build --no-default-features --features rust-crypto >/dev/null 2>&1 ||
     crypto_cargo build --no-default-features --features rust-crypto
-  rm -rf "$out"; mkdir -p "$out/keys" "$out/crypto"; : >"$raw"; : >"$targets"; : >"$out/table.md"
   chmod -R a+rX "$out"
-  echo "== starting a PostgreSQL 15 cluster in $dir on port $port"
+  step "starting a PostgreSQL 15 cluster in $dir on port $port"
   start_cluster "$version" "$dir" "$port" 'shared_buffers = 1GB' 'jit = off' \
     'max_parallel_workers_per_gather = 0' 'log_min_messages = warning'
 }
@@ -73,8 +80,15 @@ cleanup() { stop_cluster "$dir" "$version" 2>/dev/null || true; rm -rf "$dir"; }
 
 # The extension, the roles, the claims generator and the timing functions.
 setup_database() {
-  q <<'SQL'
+  q -v lib="$out/lib/pg_jwt_claims.so" <<'SQL'
 create extension pg_jwt_claims;
+-- Every function loads this run's copy of the library (a throwaway cluster: a catalog edit is fine).
+update pg_proc set probin = :'lib' where probin = '$libdir/pg_jwt_claims';
+select count(*) = 0 as only_this_copy from pg_proc where probin like '%pg_jwt_claims%' and probin <> :'lib' \gset
+\if :only_this_copy
+\else
+  \warn 'some functions do not load this run''s library copy'
+\endif
 create role bench_reader nologin;
 create role authenticated nologin;
 
@@ -130,7 +144,7 @@ SQL
 
 # 1 and 2. The 1,000,000-row table scanned through RLS policies.
 rls_table() {
-  echo "== RLS scans (1,000,000 rows)"
+  step "RLS scans (1,000,000 rows)"
   q <<'SQL'
 create table t (id bigint, user_id text, org_id text);
 insert into t select i, 'user_' || (i % 1000), 'org_' || (i % 1000) from generate_series(1, 1000000) i;
@@ -169,7 +183,7 @@ rls_scans() {
 
 # 3. Keys (openssl) and tokens (jwt_sign) for the verification benchmark.
 verify_material() {
-  echo "== keys and tokens for jwt_verify"
+  step "keys and tokens for jwt_verify"
   local k="$out/keys"
   openssl rand -hex 32 | tr -d '\n' >"$k/HS256.key"
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$k/RS256.key.pem" 2>/dev/null
@@ -197,7 +211,7 @@ SQL
 }
 # jwt_verify per algorithm: distinct tokens, and one token repeated.
 verify_sql() {
-  echo "== jwt_verify"
+  step "jwt_verify"
   local alg n line
   for alg in HS256 RS256 ES256 EdDSA; do
     n=$(q -c "select n from keys where alg = '$alg'")
@@ -214,10 +228,10 @@ SQL
   done
 }
 # Converts "ms ms …" for N calls into "µs µs …" per call.
-per_call_us() { tr ' ' '\n' <<<"$1" | awk -v n="$2" '{ printf "%s%.4f", NR > 1 ? " " : "", $1 * 1000 / n }'; }
+per_call_us() { tr ' ' '\n' <<<"$1" | awk -v n="$2" '{ printf "%s%.4f", (NR > 1 ? " " : ""), $1 * 1000 / n }'; }
 # The raw primitive, both backends, over the same keys and tokens.
 verify_crypto() {
-  echo "== raw crypto primitive (bench/crypto)"
+  step "raw crypto primitive (bench/crypto)"
   local backend name count values
   for features in "" "--no-default-features --features rust-crypto"; do
     # shellcheck disable=SC2086
@@ -231,7 +245,7 @@ verify_crypto() {
 
 # 4. PostgREST-shaped transactions with pgbench: the todos table, its policy and the script.
 pgbench_setup() {
-  echo "== pgbench set-up (todos, 1,000,000 rows)"
+  step "pgbench set-up (todos, 1,000,000 rows)"
   q <<'SQL'
 create table todos (id bigint primary key, user_id text not null, task text not null);
 insert into todos select i, 'user_' || (i % 1000 + 1), 'task number ' || i from generate_series(1, 1000000) i;
@@ -239,6 +253,23 @@ create index todos_user_id on todos (user_id, id);
 vacuum analyze todos;
 alter table todos enable row level security;
 grant select on todos to authenticated;
+
+-- PostgREST's requests done server-side: set the role and claims, then parse, plan and run the
+-- query (EXECUTE plans each time); returns the rows seen (20 a request).
+create function request_loop(requests int) returns bigint language plpgsql as $$
+declare
+  template text := bench_claims('user_:uid')::text;
+  seen bigint := 0;
+  n bigint;
+begin
+  for k in 1..requests loop
+    perform set_config('role', 'authenticated', true),
+            set_config('request.jwt.claims', replace(template, ':uid', (k % 1000 + 1)::text), true);
+    execute 'select count(*) from (select * from todos order by id limit 20) s' into n;
+    seen := seen + n;
+  end loop;
+  return seen;
+end $$;
 SQL
   # What PostgREST sends per request; pgbench fills :uid inside the claims.
   local claims; claims=$(q -c "select bench_claims('user_:uid')::text")
@@ -268,10 +299,14 @@ SQL
 }
 # Alternating pgbench rounds, guide then extension, 5 s each with 2 clients.
 pgbench_runs() {
-  echo "== pgbench (${RUNS} rounds x 2 functions x 5 s)"
+  step "pgbench (${RUNS} rounds x 2 functions x 5 s)"
   pgbench_setup
   local round f name tps lat outp
   declare -A tpss=() lats=()
+  for f in guide_requesting_user_id requesting_user_id; do
+    todos_policy "$f()"
+    request_loop "$f"
+  done
   for round in $(seq "$RUNS"); do
     for f in guide_requesting_user_id requesting_user_id; do
       todos_policy "$f()"
@@ -286,10 +321,19 @@ pgbench_runs() {
   for name in guide ext; do record "pgbench.$name.tps" "${tpss[$name]}"; record "pgbench.$name.lat" "${lats[$name]}"; done
 }
 
+# The server-side request loop under the current policy: µs per request (2,000 requests a run).
+request_loop() {
+  local name=${1%%_*} line
+  [ "$name" = guide ] || name=ext
+  line=$(q -c "select request_loop(100) || E'\t' || bench_runs('select request_loop(2000)', $RUNS)")
+  [ "${line%%$'\t'*}" = 2000 ] || echo "WARNING: 100 requests under $1 saw ${line%%$'\t'*} rows, not 2000"
+  record "loop.$name" "$(per_call_us "${line#*$'\t'}" 2000)"
+}
+
 # 5. Backend memory (RssAnon and VmRSS, kB) around 10M requesting_user_id() calls, a loop that
 # changes the claims every 1000 calls, and 1M jwt_verify calls of distinct HS256 tokens.
 memory() {
-  echo "== memory"
+  step "memory"
   local line
   line=$(q <<'SQL'
 select set_config('request.jwt.claims', bench_claims('user_42')::text, false) \gset ignored_
@@ -349,7 +393,9 @@ report() {
   } >"$out/table.md"
   rls_row() {
     local m; m=$(median "$2")
-    row "$1 ($(median "$2.rows") rows visible)" "$2" ms "$(num "$(calc "$m * 1e6 / 1000000")") ns/row; $(num "$(calc "$m / $lit")")x literal"
+    local all=""
+    [ "$(median "$2.rows")" != 1000000 ] || all="; $(num "$(calc "$m / $(median rls.all_rows)")")x all-rows literal"
+    row "$1 ($(median "$2.rows") rows visible)" "$2" ms "$(num "$(calc "$m * 1e6 / 1000000")") ns/row; $(num "$(calc "$m / $lit")")x literal$all"
   }
   echo "| **RLS scan, 1,000,000 rows, policy:** | | | | | |" >>"$out/table.md"
   rls_row "\`user_id = 'user_42'\` (literal)" rls.literal
@@ -376,6 +422,8 @@ report() {
   echo "| **PostgREST-shaped transactions (pgbench, 2 clients, 5 rounds of 5 s):** | | | | | |" >>"$out/table.md"
   row "policy \`user_id = guide_requesting_user_id()\`" pgbench.guide.tps TPS ""
   row "policy \`user_id = requesting_user_id()\`" pgbench.ext.tps TPS "$(num "$(calc "$(median pgbench.ext.tps) / $(median pgbench.guide.tps)")")x guide"
+  row "server-side request loop (plpgsql, parse + plan + run), guide's function" loop.guide µs ""
+  row "server-side request loop, requesting_user_id()" loop.ext µs "$(num "$(calc "$(median loop.ext) / $(median loop.guide)")")x guide"
   row "latency, guide's function" pgbench.guide.lat ms ""
   row "latency, requesting_user_id()" pgbench.ext.lat ms ""
   echo "| **Backend memory growth (one measurement each, caches warm):** | | | | | |" >>"$out/table.md"
@@ -386,9 +434,12 @@ report() {
 
   target "requesting_user_id() / (select requesting_user_id()) in the RLS scan" "$(calc "$ext / $sel")" le 1.3
   target "guide's function / requesting_user_id() in the RLS scan (times faster)" "$(calc "$guide / $ext")" ge 50
-  target "jwt_has_permission() policy / literal" "$(calc "$(median helper.permission) / $lit")" le 1.5
+  local all_rows; all_rows=$(median rls.all_rows)
+  target "jwt_has_permission() policy / literal" "$(calc "$(median helper.permission) / $lit")" le 1.5 \
+    "every row visible: $(num "$(calc "$(median helper.permission) / $all_rows")")x the literal policy with every row visible"
   target "requesting_org_id() policy / literal" "$(calc "$(median helper.org) / $lit")" le 1.5
-  target "jwt_claim_bigint() policy / literal" "$(calc "$(median helper.exp) / $lit")" le 1.5
+  target "jwt_claim_bigint() policy / literal" "$(calc "$(median helper.exp) / $lit")" le 1.5 \
+    "every row visible: $(num "$(calc "$(median helper.exp) / $all_rows")")x the literal policy with every row visible"
   for alg in HS256 RS256 ES256 EdDSA; do
     target "jwt_verify $alg repeated token, µs" "$(median "verify.repeated.$alg")" le 2
   done
@@ -405,6 +456,7 @@ report() {
     echo
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);" \
       "PostgreSQL $(q -c 'show server_version'); $(rustc --version); $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo "Extension: release build of commit $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml Cargo.lock || echo ' with uncommitted changes in src/')."
     echo "One run on one cluster (shared_buffers = 1GB, no parallel workers, jit off); server-side timings"
     echo "(EXPLAIN ANALYZE execution time), median of $RUNS runs after one untimed run; ratios are of medians."
     echo
