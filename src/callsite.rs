@@ -21,7 +21,7 @@
 use crate::errors::SqlError;
 use crate::source::{self, Validity};
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
-use pgrx::varlena::varsize_any;
+use pgrx::varlena::{varatt_is_1b, varatt_is_1b_e, varatt_is_4b_u, varsize_any};
 use std::ptr;
 
 /// The most bytes of superseded answers one call site keeps alive.
@@ -123,7 +123,13 @@ unsafe fn arguments<'a>(fcinfo: FunctionCallInfo) -> ([Option<&'a [u8]>; MAX_ARG
         let nargs = ((*fcinfo).nargs as usize).min(MAX_ARGS);
         for (slot, arg) in slots.iter_mut().zip((*fcinfo).args.as_slice(nargs)) {
             if !arg.isnull {
-                let v = pg_sys::pg_detoast_datum_packed(arg.value.cast_mut_ptr());
+                let mut v: *mut pg_sys::varlena = arg.value.cast_mut_ptr();
+                // Plain (4-byte header, uncompressed) and short (1-byte header) values are read
+                // in place: no call into Postgres per row. Compressed or external ones are
+                // detoasted first.
+                if !(varatt_is_4b_u(v) || (varatt_is_1b(v) && !varatt_is_1b_e(v))) {
+                    v = pg_sys::pg_detoast_datum_packed(v);
+                }
                 *slot = Some(std::slice::from_raw_parts(v as *const u8, varsize_any(v)));
             }
         }

@@ -5,7 +5,7 @@
 //! Datums; the rules of what a path means and which JSON types a typed reader takes live here.
 
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -56,11 +56,11 @@ impl Claims {
         })
     }
 
-    /// Wraps a value already known to be an object (claims of a verified token).
-    pub fn from_object(map: Map<String, Value>) -> Claims {
-        let value = Value::Object(map);
+    /// Wraps claims already parsed from `text` and known to be an object (a verified token's).
+    pub fn from_parsed(text: String, value: Value) -> Claims {
+        debug_assert!(value.is_object());
         Claims {
-            text: value.to_string().into(),
+            text: text.into(),
             value,
         }
     }

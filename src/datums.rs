@@ -48,7 +48,12 @@ fn call(
 
 /// A jsonb Datum of `value`, through jsonb's own input function.
 pub fn jsonb(value: &Value, path: &[&str]) -> Result<Datum, SqlError> {
-    let text = cstring(&value.to_string(), path)?;
+    jsonb_from_text(&value.to_string(), path)
+}
+
+/// A jsonb Datum of JSON text.
+pub fn jsonb_from_text(json: &str, path: &[&str]) -> Result<Datum, SqlError> {
+    let text = cstring(json, path)?;
     call(pg_sys::jsonb_in, &[Datum::from(text.as_ptr())])
 }
 

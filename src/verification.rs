@@ -23,6 +23,7 @@ use crate::verify::{self, check_time, JoseError, KeySet, Policy};
 use pgrx::prelude::*;
 use pgrx::{pg_sys, JsonB, PgSqlErrorCode};
 use std::cell::{OnceCell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 const KEYSET_ENTRIES: usize = 8;
@@ -88,15 +89,52 @@ pub struct VerifiedToken {
 }
 
 struct TokenEntry {
+    hash: u64,
     token: Box<str>,
     keys: u64,
     generation: u64,
     verified: Rc<VerifiedToken>,
 }
 
+impl TokenEntry {
+    fn bytes(&self) -> usize {
+        self.token.len() + self.verified.claims.text().len()
+    }
+}
+
+/// The verified tokens, most recently used first, with the bytes they hold.
+#[derive(Default)]
+struct TokenCache {
+    entries: VecDeque<TokenEntry>,
+    bytes: usize,
+}
+
+impl TokenCache {
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes = 0;
+    }
+}
+
+/// A fast hash of a token (FNV-1a over 8-byte words) to skip most string comparisons in the
+/// cache; equal hashes are still compared in full.
+fn token_hash(token: &str) -> u64 {
+    let mut words = token.as_bytes().chunks_exact(8);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        hash = (hash ^ u64::from_le_bytes(w)).wrapping_mul(0x0100_0000_01b3);
+    }
+    for &b in words.remainder() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
 thread_local! {
     static KEYSETS: RefCell<Vec<KeyEntry>> = const { RefCell::new(Vec::new()) };
-    static TOKENS: RefCell<Vec<TokenEntry>> = const { RefCell::new(Vec::new()) };
+    static TOKENS: RefCell<TokenCache> = RefCell::new(TokenCache::default());
     static SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
@@ -178,13 +216,21 @@ fn verify_token(token: &str, source: KeySource) -> Result<Rc<VerifiedToken>, Sql
     let generation = verification_generation();
     let validation = gucs::validation();
     let now = transaction_start();
-    let hit = TOKENS.with_borrow_mut(|tokens| {
-        let i = tokens.iter().position(|e| {
-            e.keys == keys.serial && e.generation == generation && *e.token == *token
+    let hash = token_hash(token);
+    let hit = TOKENS.with_borrow_mut(|cache| {
+        let i = cache.entries.iter().position(|e| {
+            e.hash == hash
+                && e.keys == keys.serial
+                && e.generation == generation
+                && *e.token == *token
         })?;
-        let entry = tokens.remove(i);
-        let verified = entry.verified.clone();
-        tokens.insert(0, entry);
+        let verified = cache.entries[i].verified.clone();
+        // Keep recently used tokens at the front.
+        if i > 0 {
+            if let Some(entry) = cache.entries.remove(i) {
+                cache.entries.push_front(entry);
+            }
+        }
         Some(verified)
     });
     if let Some(v) = hit {
@@ -200,39 +246,37 @@ fn verify_token(token: &str, source: KeySource) -> Result<Rc<VerifiedToken>, Sql
         algorithms: &validation.algorithms,
     };
     let verified = verify::verify(token, &keys.set, &policy).map_err(|e| sql_error(&e))?;
-    let serde_json::Value::Object(map) = verified.claims else {
-        return Err(sql_error(&JoseError::Malformed(
-            "claims are not a JSON object".into(),
-        )));
-    };
     let verified = Rc::new(VerifiedToken {
-        claims: Rc::new(Claims::from_object(map)),
+        claims: Rc::new(Claims::from_parsed(verified.claims_text, verified.claims)),
         exp: verified.exp,
         nbf: verified.nbf,
         iat: verified.iat,
         jsonb: OnceCell::new(),
     });
-    TOKENS.with_borrow_mut(|tokens| {
-        tokens.retain(|e| e.generation == generation);
-        tokens.insert(
-            0,
-            TokenEntry {
-                token: token.into(),
-                keys: keys.serial,
-                generation,
-                verified: verified.clone(),
-            },
-        );
-        let mut bytes = 0;
-        let keep = tokens
-            .iter()
-            .take(TOKEN_ENTRIES)
-            .take_while(|e| {
-                bytes += e.token.len() + e.verified.claims.text().len();
-                bytes <= TOKEN_BYTES
-            })
-            .count();
-        tokens.truncate(keep.max(1));
+    TOKENS.with_borrow_mut(|cache| {
+        if cache
+            .entries
+            .front()
+            .is_some_and(|e| e.generation != generation)
+        {
+            cache.clear();
+        }
+        let entry = TokenEntry {
+            hash,
+            token: token.into(),
+            keys: keys.serial,
+            generation,
+            verified: verified.clone(),
+        };
+        cache.bytes += entry.bytes();
+        cache.entries.push_front(entry);
+        while cache.entries.len() > TOKEN_ENTRIES
+            || (cache.bytes > TOKEN_BYTES && cache.entries.len() > 1)
+        {
+            if let Some(old) = cache.entries.pop_back() {
+                cache.bytes -= old.bytes();
+            }
+        }
     });
     Ok(verified)
 }
@@ -268,7 +312,8 @@ v1_function!(
         let verified = verify_token(token, source).unwrap_or_else(|e| e.raise());
         // A repeated token costs a cache lookup and a copy of its jsonb.
         let bytes = verified.jsonb.get_or_init(|| {
-            let datum = datums::jsonb(verified.claims.value(), &[]).unwrap_or_else(|e| e.raise());
+            // The token's own claims text is strict JSON: jsonb reads it as is.
+            let datum = datums::jsonb_from_text(verified.claims.text(), &[]).unwrap_or_else(|e| e.raise());
             let ptr = datum.cast_mut_ptr::<pg_sys::varlena>();
             std::slice::from_raw_parts(ptr as *const u8, pgrx::varlena::varsize_any(ptr)).into()
         });

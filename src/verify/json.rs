@@ -9,6 +9,7 @@
 //! * strings containing U+0000 (`\u0000`): legal JSON, but PostgreSQL `jsonb`
 //!   and `text` cannot store it, and silently truncating would change meaning.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -39,23 +40,50 @@ enum Problem {
     Syntax,
 }
 
-enum Frame {
-    Object {
-        names: HashSet<String>,
-        expect_name: bool,
-    },
+enum Frame<'a> {
+    Object { names: Names<'a>, expect_name: bool },
     Array,
+}
+
+/// The member names of one object seen so far: a short list searched in place (claims objects
+/// have a few dozen members; no allocation for names without escapes), switching to a hash set
+/// past [`FEW`] names so that a hostile object with thousands of members stays linear.
+enum Names<'a> {
+    Few(Vec<Cow<'a, [u8]>>),
+    Many(HashSet<Cow<'a, [u8]>>),
+}
+
+const FEW: usize = 32;
+
+impl<'a> Names<'a> {
+    /// Adds `name`; false when it was already there.
+    fn insert(&mut self, name: Cow<'a, [u8]>) -> bool {
+        match self {
+            Names::Few(list) if list.contains(&name) => false,
+            Names::Few(list) if list.len() < FEW => {
+                list.push(name);
+                true
+            }
+            Names::Few(list) => {
+                let mut set: HashSet<Cow<'a, [u8]>> = list.drain(..).collect();
+                set.insert(name);
+                *self = Names::Many(set);
+                true
+            }
+            Names::Many(set) => set.insert(name),
+        }
+    }
 }
 
 /// Single pass over JSON text that `serde_json` has already accepted.
 /// Iterative (explicit stack), so nesting depth cannot overflow the stack.
 fn scan(bytes: &[u8]) -> Result<(), Problem> {
-    let mut stack: Vec<Frame> = Vec::new();
+    let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut i = 0usize;
     while let Some(&b) = bytes.get(i) {
         match b {
             b'{' => stack.push(Frame::Object {
-                names: HashSet::new(),
+                names: Names::Few(Vec::new()),
                 expect_name: true,
             }),
             b'[' => stack.push(Frame::Array),
@@ -74,10 +102,11 @@ fn scan(bytes: &[u8]) -> Result<(), Problem> {
                     if *expect_name {
                         *expect_name = false;
                         let name = decode_name(bytes, start, end, has_escape)?;
-                        if names.contains(&name) {
-                            return Err(Problem::Duplicate(name));
+                        if !names.insert(name.clone()) {
+                            return Err(Problem::Duplicate(
+                                String::from_utf8_lossy(&name).into_owned(),
+                            ));
                         }
-                        names.insert(name);
                     }
                 }
                 i = end;
@@ -111,20 +140,24 @@ fn string_end(bytes: &[u8], open: usize) -> Result<(usize, bool), Problem> {
     }
 }
 
+/// A member name as its UTF-8 bytes: borrowed from the text when it has no escapes, decoded
+/// otherwise (so `"a"` and `"\u0061"` are the same name).
 fn decode_name(
     bytes: &[u8],
     open: usize,
     close: usize,
     has_escape: bool,
-) -> Result<String, Problem> {
+) -> Result<Cow<'_, [u8]>, Problem> {
     if has_escape {
         let quoted = bytes.get(open..=close).ok_or(Problem::Syntax)?;
-        serde_json::from_slice::<String>(quoted).map_err(|_| Problem::Syntax)
-    } else {
-        let raw = bytes.get(open + 1..close).ok_or(Problem::Syntax)?;
-        std::str::from_utf8(raw)
-            .map(str::to_owned)
+        serde_json::from_slice::<String>(quoted)
+            .map(|s| Cow::Owned(s.into_bytes()))
             .map_err(|_| Problem::Syntax)
+    } else {
+        bytes
+            .get(open + 1..close)
+            .map(Cow::Borrowed)
+            .ok_or(Problem::Syntax)
     }
 }
 

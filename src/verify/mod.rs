@@ -262,6 +262,8 @@ pub struct Verified {
     pub header: Value,
     /// The claims set (a JSON object).
     pub claims: Value,
+    /// The claims set as the token carries it (valid, strict JSON text).
+    pub claims_text: String,
     /// `exp` as a NumericDate, if present.
     pub exp: Option<f64>,
     /// `nbf` as a NumericDate, if present.
@@ -325,9 +327,12 @@ pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Verified, J
         return Err(JoseError::Malformed("claims are not a JSON object".into()));
     }
     let times = validate_claims(&claims, policy)?;
+    let claims_text = String::from_utf8(jws.payload)
+        .map_err(|_| JoseError::Malformed("claims are not UTF-8".into()))?;
     Ok(Verified {
         header: jws.header,
         claims,
+        claims_text,
         exp: times.exp,
         nbf: times.nbf,
         iat: times.iat,
