@@ -194,4 +194,39 @@ mod tests {
             "only {rejected_checked} rejected cases were checked"
         );
     }
+
+    // A function whose body panics, through the same entry-point macro as every reader.
+    crate::callsite::v1_function!(
+        pg_jwt_claims_test_panic,
+        pg_finfo_pg_jwt_claims_test_panic,
+        |_fcinfo| {
+            let empty: Vec<pgrx::pg_sys::Datum> = Vec::new();
+            std::hint::black_box(&empty)[1]
+        }
+    );
+
+    pgrx::extension_sql!(
+        "CREATE FUNCTION tests.test_panic() RETURNS int LANGUAGE c
+             AS 'MODULE_PATHNAME', 'pg_jwt_claims_test_panic';",
+        name = "test_panic",
+    );
+
+    /// A Rust panic inside a reader's entry point becomes an ERROR, and the backend carries on
+    /// with its settings and caches intact.
+    #[pg_test]
+    fn a_panic_is_an_error_not_a_crash() {
+        Spi::run("select set_config('request.jwt.claims', '{\"sub\":\"still_me\"}', true)")
+            .unwrap();
+        assert_eq!(
+            one("select requesting_user_id()").as_deref(),
+            Some("still_me")
+        );
+        let state = sqlstate_of("select tests.test_panic()");
+        assert_eq!(state, "XX000");
+        assert_eq!(
+            one("select requesting_user_id()").as_deref(),
+            Some("still_me")
+        );
+        assert_eq!(one("select 'alive'").as_deref(), Some("alive"));
+    }
 }
