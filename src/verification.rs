@@ -362,17 +362,15 @@ fn jwt_sign(claims: JsonB, key: &str, algorithm: default!(&str, "'HS256'")) -> S
 #[pg_extern(volatile, parallel_unsafe, strict)]
 fn jwt_authenticate(token: &str) -> JsonB {
     let verified = verify_token(token, KeySource::Configured).unwrap_or_else(|e| e.raise());
-    Spi::run_with_args(
-        "select set_config('pg_jwt_claims.token', $1, true)",
-        &[token.into()],
-    )
-    .unwrap_or_else(|e| {
-        SqlError::new(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("could not store the token: {e}"),
-        )
-        .raise()
-    });
+    // set_config('pg_jwt_claims.token', token, true), called directly: no SPI, so no
+    // transaction ID is taken and it works on a hot standby.
+    let args = [
+        "pg_jwt_claims.token".into_datum(),
+        token.into_datum(),
+        true.into_datum(),
+    ];
+    // SAFETY: set_config_by_name(text, text, bool) with three non-NULL arguments.
+    unsafe { pgrx::direct_function_call_as_datum(pg_sys::set_config_by_name, &args) };
     JsonB(verified.claims.value().clone())
 }
 
