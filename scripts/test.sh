@@ -2,7 +2,8 @@
 # Runs every test: formatting and lints, a type-check of every supported PostgreSQL version,
 # then on PostgreSQL 15 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test) and
 # the SQL contract (pg_regress), then on 15 the release and upgrade checks, the path from the
-# guide, the pgTAP example, and the .deb with a trusted install. Set-up included; idempotent.
+# guide, the pgTAP example, the reliability suite, and the .deb with a trusted install.
+# Set-up included; idempotent.
 # PGJC_VERSIONS="pg15" limits the versions.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -27,6 +28,8 @@ echo "== upgrades, release script, and the path from the guide (pg15)"
 bash "$REPO/scripts/upgrade-test.sh"
 echo "== pgTAP example (pg15)"
 bash "$REPO/scripts/pgtap.sh"
+echo "== reliability: PgBouncer load, faults, replica, parallel workers, memory (pg15)"
+bash "$REPO/scripts/stress.sh"
 echo "== the .deb package and a trusted install (pg15)"
 if [ "$(id -u)" = 0 ]; then bash "$REPO/scripts/package-test.sh"; else echo "skipped: installing a .deb needs root"; fi
 echo "== all tests passed"
