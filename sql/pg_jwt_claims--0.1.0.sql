@@ -8,7 +8,61 @@ The ordering of items is not stable, it is driven by a dependency graph.
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- src/verification.rs:269
+-- src/organizations.rs:177
+
+CREATE FUNCTION requesting_org_id() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_id';
+COMMENT ON FUNCTION requesting_org_id() IS 'The active Clerk organization''s id (o.id, else org_id); NULL without one.';
+
+CREATE FUNCTION requesting_org_role() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_role';
+COMMENT ON FUNCTION requesting_org_role() IS 'The org:-prefixed role in the active organization; NULL without one.';
+
+CREATE FUNCTION requesting_org_slug() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_slug';
+COMMENT ON FUNCTION requesting_org_slug() IS 'The active organization''s slug; NULL without one.';
+
+CREATE FUNCTION jwt_org_permissions() RETURNS text[]
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_org_permissions';
+COMMENT ON FUNCTION jwt_org_permissions() IS 'org:<feature>:<permission> names granted in the active organization; NULL without one.';
+
+CREATE FUNCTION jwt_has_org_role(role text) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_org_role';
+COMMENT ON FUNCTION jwt_has_org_role(text) IS 'Whether the active organization role is role (admin or org:admin).';
+
+CREATE FUNCTION jwt_has_permission(permission text) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_permission';
+COMMENT ON FUNCTION jwt_has_permission(text) IS 'Whether the active organization grants permission (org:invoices:read or invoices:read).';
+
+CREATE FUNCTION jwt_has_feature(feature text) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_feature';
+COMMENT ON FUNCTION jwt_has_feature(text) IS 'Whether the user or organization has feature (scopes: none, o:/org:, u:/user:).';
+
+CREATE FUNCTION jwt_has_plan(plan text) RETURNS boolean
+    LANGUAGE c STABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_plan';
+COMMENT ON FUNCTION jwt_has_plan(text) IS 'Whether the user or organization has plan (scopes: none, o:/org:, u:/user:).';
+
+CREATE FUNCTION requesting_actor_id() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_actor_id';
+COMMENT ON FUNCTION requesting_actor_id() IS 'The impersonator (act.sub) of an impersonated session; NULL otherwise.';
+
+CREATE FUNCTION jwt_session_status() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_session_status';
+COMMENT ON FUNCTION jwt_session_status() IS 'The Clerk session status claim sts (active, pending, ...).';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- src/verification.rs:326
 
 CREATE FUNCTION jwt_verify(token text, keys text DEFAULT NULL) RETURNS jsonb
     LANGUAGE c STABLE PARALLEL SAFE
@@ -83,61 +137,7 @@ COMMENT ON FUNCTION jwt_claim_array(text[]) IS 'An array claim as text[]; NULL w
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- src/organizations.rs:177
-
-CREATE FUNCTION requesting_org_id() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_id';
-COMMENT ON FUNCTION requesting_org_id() IS 'The active Clerk organization''s id (o.id, else org_id); NULL without one.';
-
-CREATE FUNCTION requesting_org_role() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_role';
-COMMENT ON FUNCTION requesting_org_role() IS 'The org:-prefixed role in the active organization; NULL without one.';
-
-CREATE FUNCTION requesting_org_slug() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_slug';
-COMMENT ON FUNCTION requesting_org_slug() IS 'The active organization''s slug; NULL without one.';
-
-CREATE FUNCTION jwt_org_permissions() RETURNS text[]
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_org_permissions';
-COMMENT ON FUNCTION jwt_org_permissions() IS 'org:<feature>:<permission> names granted in the active organization; NULL without one.';
-
-CREATE FUNCTION jwt_has_org_role(role text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_org_role';
-COMMENT ON FUNCTION jwt_has_org_role(text) IS 'Whether the active organization role is role (admin or org:admin).';
-
-CREATE FUNCTION jwt_has_permission(permission text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_permission';
-COMMENT ON FUNCTION jwt_has_permission(text) IS 'Whether the active organization grants permission (org:invoices:read or invoices:read).';
-
-CREATE FUNCTION jwt_has_feature(feature text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_feature';
-COMMENT ON FUNCTION jwt_has_feature(text) IS 'Whether the user or organization has feature (scopes: none, o:/org:, u:/user:).';
-
-CREATE FUNCTION jwt_has_plan(plan text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_plan';
-COMMENT ON FUNCTION jwt_has_plan(text) IS 'Whether the user or organization has plan (scopes: none, o:/org:, u:/user:).';
-
-CREATE FUNCTION requesting_actor_id() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_actor_id';
-COMMENT ON FUNCTION requesting_actor_id() IS 'The impersonator (act.sub) of an impersonated session; NULL otherwise.';
-
-CREATE FUNCTION jwt_session_status() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_session_status';
-COMMENT ON FUNCTION jwt_session_status() IS 'The Clerk session status claim sts (active, pending, ...).';
-/* </end connected objects> */
-
-/* <begin connected objects> */
--- src/verification.rs:305
+-- src/verification.rs:362
 -- pg_jwt_claims::verification::jwt_authenticate
 CREATE  FUNCTION "jwt_authenticate"(
 	"token" TEXT /* & str */
@@ -148,7 +148,7 @@ AS 'MODULE_PATHNAME', 'jwt_authenticate_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- src/verification.rs:283
+-- src/verification.rs:340
 -- pg_jwt_claims::verification::jwt_decode
 CREATE  FUNCTION "jwt_decode"(
 	"token" TEXT /* & str */
@@ -162,7 +162,7 @@ AS 'MODULE_PATHNAME', 'jwt_decode_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- src/verification.rs:296
+-- src/verification.rs:353
 -- pg_jwt_claims::verification::jwt_sign
 CREATE  FUNCTION "jwt_sign"(
 	"claims" jsonb, /* JsonB */
@@ -175,7 +175,7 @@ AS 'MODULE_PATHNAME', 'jwt_sign_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- src/verification.rs:322
+-- src/verification.rs:377
 -- requires:
 --   jwt_decode
 --   jwt_sign
