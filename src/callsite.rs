@@ -202,6 +202,38 @@ unsafe fn store_key(site: &mut Site, context: pg_sys::MemoryContext, args: &[Opt
     }
 }
 
+/// Argument `i` as text, NULL as `None`. Raises 22021 for bytes that are not UTF-8 (possible
+/// in a SQL_ASCII database), where pgrx's own conversion would panic.
+///
+/// # Safety
+/// `fcinfo` must be the call's own and argument `i` of a text type.
+pub unsafe fn text_arg<'a>(fcinfo: FunctionCallInfo, i: usize) -> Option<&'a str> {
+    unsafe {
+        let arg = (*fcinfo).args.as_slice((*fcinfo).nargs as usize).get(i)?;
+        if arg.isnull {
+            return None;
+        }
+        let v = pg_sys::pg_detoast_datum_packed(arg.value.cast_mut_ptr());
+        let bytes = std::slice::from_raw_parts(
+            pgrx::varlena::vardata_any(v) as *const u8,
+            pgrx::varlena::varsize_any_exhdr(v),
+        );
+        Some(utf8(bytes))
+    }
+}
+
+/// `bytes` as UTF-8, or 22021.
+pub fn utf8(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_else(|_| {
+        SqlError::new(
+            pgrx::PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+            "invalid byte sequence for encoding \"UTF8\"",
+        )
+        .detail("pg_jwt_claims reads tokens, keys and claims as UTF-8.")
+        .raise()
+    })
+}
+
 /// Declares a V1 function: Postgres' info record under `$finfo` and a guarded entry point.
 /// The SQL declarations are written out in `sql_declarations.rs`.
 macro_rules! v1_function {

@@ -5,7 +5,7 @@
 //! or false unless `pg_jwt_claims.pending_session = allow`.
 
 use crate::accessors::signed_out;
-use crate::callsite::{serve, v1_function, Answer};
+use crate::callsite::{serve, utf8, v1_function, Answer};
 use crate::errors::SqlError;
 use crate::source::view;
 use crate::{clerk, datums};
@@ -37,14 +37,13 @@ unsafe fn clerk_reader(
     unsafe {
         serve(fcinfo, |args| {
             let argument = match args.first() {
-                Some(Some(bytes)) => Some(
-                    pgrx::varlena::text_to_rust_str(bytes.as_ptr().cast()).map_err(|_| {
-                        SqlError::new(
-                            PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-                            "argument is not valid UTF-8",
-                        )
-                    })?,
-                ),
+                Some(Some(bytes)) => {
+                    let v = bytes.as_ptr() as *const pgrx::pg_sys::varlena;
+                    Some(utf8(std::slice::from_raw_parts(
+                        pgrx::varlena::vardata_any(v) as *const u8,
+                        pgrx::varlena::varsize_any_exhdr(v),
+                    )))
+                }
                 _ => None,
             };
             let (view, validity) = view(CLERK_CLAIMS);

@@ -13,7 +13,7 @@
 //!   hit re-checks `exp`, `nbf` and `iat` against the transaction's start time, so a cached token
 //!   expires exactly when an uncached one would.
 
-use crate::callsite::v1_function;
+use crate::callsite::{text_arg, utf8, v1_function};
 use crate::claims::Claims;
 use crate::datums;
 use crate::errors::SqlError;
@@ -296,19 +296,11 @@ v1_function!(
     /// Example: `select jwt_verify(:token) ->> 'sub'`.
     pg_jwt_claims_jwt_verify, pg_finfo_pg_jwt_claims_jwt_verify,
     |fcinfo| {
-        let args = (*fcinfo).args.as_slice(2);
-        let text = |i: usize| -> Option<&str> {
-            let arg = args.get(i).filter(|a| !a.isnull)?;
-            let v = pg_sys::pg_detoast_datum_packed(arg.value.cast_mut_ptr());
-            Some(pgrx::varlena::text_to_rust_str(v).unwrap_or_else(|_| {
-                SqlError::new(PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE, "argument is not valid UTF-8").raise()
-            }))
-        };
-        let Some(token) = text(0) else {
+        let Some(token) = text_arg(fcinfo, 0) else {
             (*fcinfo).isnull = true;
             return pg_sys::Datum::null();
         };
-        let source = text(1).map_or(KeySource::Configured, KeySource::Given);
+        let source = text_arg(fcinfo, 1).map_or(KeySource::Configured, KeySource::Given);
         let verified = verify_token(token, source).unwrap_or_else(|e| e.raise());
         // A repeated token costs a cache lookup and a copy of its jsonb.
         let bytes = verified.jsonb.get_or_init(|| {
@@ -334,13 +326,31 @@ COMMENT ON FUNCTION jwt_verify(text, text) IS
     name = "jwt_verify",
 );
 
+// The three functions below take their arguments from `fcinfo` (their SQL signatures are
+// written out) so that text that is not UTF-8 is a 22021 error rather than a pgrx panic.
+
+/// The `i`th argument, which `STRICT` makes non-NULL.
+unsafe fn strict_text<'a>(fcinfo: pg_sys::FunctionCallInfo, i: usize) -> &'a str {
+    unsafe { text_arg(fcinfo, i) }.unwrap_or_else(|| {
+        SqlError::new(
+            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            "argument is NULL",
+        )
+        .raise()
+    })
+}
+
 /// `jwt_decode(token text) → TABLE(header jsonb, payload jsonb)`: the token's header and
 /// payload **without any verification** — never use it to decide who a user is. Raises 22P02
 /// for a malformed token. Example: `select header ->> 'kid' from jwt_decode(:token)`.
-#[pg_extern(immutable, parallel_safe, strict)]
+#[pg_extern(sql = "
+CREATE FUNCTION jwt_decode(token text) RETURNS TABLE(header jsonb, payload jsonb)
+    IMMUTABLE STRICT PARALLEL SAFE LANGUAGE c
+    AS 'MODULE_PATHNAME', 'jwt_decode_wrapper';")]
 fn jwt_decode(
-    token: &str,
+    fcinfo: pg_sys::FunctionCallInfo,
 ) -> TableIterator<'static, (name!(header, JsonB), name!(payload, JsonB))> {
+    let token = unsafe { strict_text(fcinfo, 0) };
     let decoded = verify::decode(token).unwrap_or_else(|e| sql_error(&e).raise());
     TableIterator::once((JsonB(decoded.header), JsonB(decoded.payload)))
 }
@@ -350,17 +360,39 @@ fn jwt_decode(
 /// tokens. Algorithms: HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384, EdDSA.
 /// Raises 22023 for an unusable key, 0A000 for an unsupported algorithm. Volatile: ECDSA and
 /// RSA-PSS signatures are randomized.
-#[pg_extern(volatile, parallel_safe, strict)]
-fn jwt_sign(claims: JsonB, key: &str, algorithm: default!(&str, "'HS256'")) -> String {
-    verify::sign(&claims.0, key, algorithm).unwrap_or_else(|e| sign_error(&e).raise())
+#[pg_extern(sql = "
+CREATE FUNCTION jwt_sign(claims jsonb, key text, algorithm text DEFAULT 'HS256') RETURNS text
+    VOLATILE STRICT PARALLEL SAFE LANGUAGE c
+    AS 'MODULE_PATHNAME', 'jwt_sign_wrapper';")]
+fn jwt_sign(fcinfo: pg_sys::FunctionCallInfo) -> String {
+    // SAFETY: argument 0 is a non-NULL jsonb (STRICT); jsonb_out gives its text.
+    let claims = unsafe {
+        let arg = (*fcinfo).args.as_slice(3)[0].value;
+        let text = pgrx::direct_function_call_as_datum(pg_sys::jsonb_out, &[Some(arg)])
+            .unwrap_or_else(pg_sys::Datum::null);
+        utf8(std::ffi::CStr::from_ptr(text.cast_mut_ptr()).to_bytes()).to_owned()
+    };
+    let claims: serde_json::Value = serde_json::from_str(&claims).unwrap_or_else(|e| {
+        SqlError::new(
+            PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+            format!("cannot sign: {e}"),
+        )
+        .raise()
+    });
+    let (key, algorithm) = unsafe { (strict_text(fcinfo, 1), strict_text(fcinfo, 2)) };
+    verify::sign(&claims, key, algorithm).unwrap_or_else(|e| sign_error(&e).raise())
 }
 
 /// `jwt_authenticate(token text) → jsonb`: verifies `token` with the configured keys (raising
 /// as `jwt_verify` does when it fails), stores it transaction-locally in `pg_jwt_claims.token`
 /// — where verify mode reads identity from — and returns its claims.
 /// Example: `select jwt_authenticate(:token); select * from todos;` in one transaction.
-#[pg_extern(volatile, parallel_unsafe, strict)]
-fn jwt_authenticate(token: &str) -> JsonB {
+#[pg_extern(sql = "
+CREATE FUNCTION jwt_authenticate(token text) RETURNS jsonb
+    VOLATILE STRICT PARALLEL UNSAFE LANGUAGE c
+    AS 'MODULE_PATHNAME', 'jwt_authenticate_wrapper';")]
+fn jwt_authenticate(fcinfo: pg_sys::FunctionCallInfo) -> JsonB {
+    let token = unsafe { strict_text(fcinfo, 0) };
     let verified = verify_token(token, KeySource::Configured).unwrap_or_else(|e| e.raise());
     // set_config('pg_jwt_claims.token', token, true), called directly: no SPI, so no
     // transaction ID is taken and it works on a hot standby.

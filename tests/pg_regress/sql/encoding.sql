@@ -1,0 +1,30 @@
+-- In a SQL_ASCII database, text can hold bytes that are not UTF-8. Every function that reads
+-- such text answers 22021 (or 22P02 for claims that are not JSON), never an internal error,
+-- and the session carries on.
+\set SHOW_CONTEXT never
+drop database if exists pg_jwt_claims_ascii;
+create database pg_jwt_claims_ascii encoding 'SQL_ASCII' template template0 lc_collate 'C' lc_ctype 'C';
+\c pg_jwt_claims_ascii
+create extension pg_jwt_claims;
+create function pg_temp.state(sql text) returns text language plpgsql as $$
+begin execute sql; return 'ok';
+exception when others then return sqlstate;
+end $$;
+select n, what, pg_temp.state(sql) as sqlstate
+from (values
+    (1, 'claims not UTF-8', $q$select set_config('request.jwt.claims', E'{"sub":"\xff"}', true), requesting_user_id()$q$),
+    (2, 'a Clerk helper argument', $q$select jwt_has_permission(E'org:inv:\xff')$q$),
+    (3, 'a path element', $q$select set_config('request.jwt.claims', '{"sub":"u"}', true), jwt_claim(E'\xff')$q$),
+    (4, 'jwt_decode token', $q$select * from jwt_decode(E'\xff.\xff.\xff')$q$),
+    (5, 'jwt_verify token', $q$select jwt_verify(E'\xff', 'secret')$q$),
+    (6, 'jwt_verify key', $q$select jwt_verify(jwt_sign('{"a":1}', 'k'), E'\xff')$q$),
+    (7, 'jwt_sign key', $q$select jwt_sign('{"a":1}', E'\xff')$q$),
+    (8, 'jwt_sign claims', $q$select jwt_sign(E'{"a":"\xff"}', 'k')$q$),
+    (9, 'jwt_sign algorithm', $q$select jwt_sign('{"a":1}', 'k', E'HS\xff')$q$),
+    (10, 'jwt_authenticate token', $q$select jwt_authenticate(E'\xff')$q$),
+    (11, 'ASCII works', $q$select jwt_verify(jwt_sign('{"sub":"u","exp":4102444800}', 'k'), 'k')$q$)
+) as cases(n, what, sql)
+order by n;
+select 'alive' as backend;
+\c postgres
+drop database pg_jwt_claims_ascii;
