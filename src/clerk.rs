@@ -1014,6 +1014,23 @@ mod tests {
         }
     }
 
+    /// Found by the `clerk_decode` fuzz target (fuzz/regressions/clerk_decode/): a feature
+    /// named `org`. An argument starting with `org:` is always read as prefixed, so its
+    /// permissions are reachable only in the full form, and the short form grants nothing.
+    #[test]
+    fn feature_named_org() {
+        let v1 = json!({"org_id": "org_1", "org_permissions": ["org:org:read", "org:inv"]});
+        let v2 = json!({"fea": "o:org", "o": {"id": "org_2", "per": "read", "fpm": "1"}});
+        for claims in [&v1, &v2] {
+            assert_eq!(
+                org_permissions(claims),
+                Some(vec!["org:org:read".to_owned()])
+            );
+            assert!(has_permission(claims, "org:org:read"), "{claims}");
+            assert!(!has_permission(claims, "org:read"), "{claims}");
+        }
+    }
+
     #[test]
     fn scope_error_message() {
         let err = has_plan(&v2(), "x:dashboard").unwrap_err();
