@@ -116,20 +116,16 @@ impl TokenCache {
     }
 }
 
-/// A fast hash of a token (FNV-1a over 8-byte words) to skip most string comparisons in the
-/// cache; equal hashes are still compared in full.
+/// A cheap hash of a token to skip most string comparisons in the cache: its length and its
+/// last 64 bytes, which hold the signature (effectively random per token). Equal hashes are
+/// still compared in full.
 fn token_hash(token: &str) -> u64 {
-    let mut words = token.as_bytes().chunks_exact(8);
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for word in words.by_ref() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        hash = (hash ^ u64::from_le_bytes(w)).wrapping_mul(0x0100_0000_01b3);
-    }
-    for &b in words.remainder() {
-        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+    let bytes = token.as_bytes();
+    let tail = &bytes[bytes.len().saturating_sub(64)..];
+    tail.iter()
+        .fold(0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64, |hash, &b| {
+            (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 thread_local! {
