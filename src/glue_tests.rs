@@ -260,6 +260,18 @@ mod tests {
         );
     }
 
+    /// A token of 1 MB verifies and decodes like any other.
+    #[pg_test]
+    fn a_one_megabyte_token_verifies() {
+        let sub = one("select jwt_verify(t, 'k') ->> 'sub' from (
+               select jwt_sign(jsonb_build_object('sub', 'user_big', 'exp', 4102444800,
+                                                  'pad', repeat('x', 1024 * 1024)), 'k') as t) s");
+        assert_eq!(sub.as_deref(), Some("user_big"));
+        let pad = one("select length(payload ->> 'pad')::text from jwt_decode(
+               jwt_sign(jsonb_build_object('pad', repeat('y', 1024 * 1024)), 'k'))");
+        assert_eq!(pad.as_deref(), Some("1048576"));
+    }
+
     // A function whose body panics, through the same entry-point macro as every reader.
     crate::callsite::v1_function!(
         pg_jwt_claims_test_panic,
