@@ -224,6 +224,10 @@ pub unsafe fn text_arg<'a>(fcinfo: FunctionCallInfo, i: usize) -> Option<&'a str
 
 /// `bytes` as UTF-8, or 22021.
 pub fn utf8(bytes: &[u8]) -> &str {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8 (and tokens, the longest inputs, are ASCII).
+        return unsafe { std::str::from_utf8_unchecked(bytes) };
+    }
     std::str::from_utf8(bytes).unwrap_or_else(|_| {
         SqlError::new(
             pgrx::PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,

@@ -7,13 +7,15 @@
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 
 /// A parsed claims object, kept with the exact text it was parsed from.
 #[derive(Debug)]
 pub struct Claims {
-    text: Box<str>,
-    value: Value,
+    text: String,
+    /// Parsed on first use for a verified token's claims (`jwt_verify` never needs it).
+    value: OnceCell<Value>,
 }
 
 /// Why a claims text was refused.
@@ -52,16 +54,17 @@ impl Claims {
         }
         Ok(Claims {
             text: text.into(),
-            value,
+            value: OnceCell::from(value),
         })
     }
 
-    /// Wraps claims already parsed from `text` and known to be an object (a verified token's).
-    pub fn from_parsed(text: String, value: Value) -> Claims {
-        debug_assert!(value.is_object());
+    /// Wraps the claims of a verified token: `doc` was strictly parsed and is an object. Its
+    /// `Value` is built when first read.
+    pub fn from_verified(doc: crate::verify::Doc) -> Claims {
+        debug_assert!(doc.root().is_object());
         Claims {
-            text: text.into(),
-            value,
+            text: doc.into_text(),
+            value: OnceCell::new(),
         }
     }
 
@@ -72,14 +75,18 @@ impl Claims {
 
     /// The whole claims object.
     pub fn value(&self) -> &Value {
-        &self.value
+        self.value.get_or_init(|| {
+            // Only a verified token's claims get here: text that the strict parser accepted,
+            // which accepts nothing serde_json refuses (its tests compare the two).
+            serde_json::from_str(&self.text).unwrap_or_else(|_| Value::Object(Default::default()))
+        })
     }
 
     /// `claims::json ->> name`, exactly as the guide's SQL function computes it: a string is
     /// returned unescaped, JSON null is `None`, any other value as the text it was written with;
     /// with duplicate keys the last one wins.
     pub fn json_field_text(&self, name: &str) -> Option<Cow<'_, str>> {
-        match self.value.get(name)? {
+        match self.value().get(name)? {
             Value::Null => None,
             Value::String(s) => Some(Cow::Borrowed(s)),
             _ => raw_top_level(&self.text, name).map(Cow::Owned),

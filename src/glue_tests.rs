@@ -272,6 +272,48 @@ mod tests {
         assert_eq!(pad.as_deref(), Some("1048576"));
     }
 
+    /// `jwt_verify` builds its jsonb from the strictly parsed claims, not through `jsonb_in`:
+    /// for claims of every shape the result prints exactly as `claims::jsonb` does (key order,
+    /// numbers, escapes, nesting).
+    #[pg_test]
+    fn verified_claims_are_the_jsonb_that_jsonb_in_makes() {
+        use base64::Engine;
+        use jsonwebtoken::{Algorithm, EncodingKey};
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let deep = format!("{{\"d\":{}1{}}}", "[".repeat(100), "]".repeat(100));
+        let payloads = [
+            r#"{}"#,
+            r#"{"sub":"user_1"}"#,
+            r#"{"n":[0,-0,1,-1,1.50,1e2,1E-7,2.5e+3,-1.5e300,123456789012345678,999999999999999999,1000000000000000000,9223372036854775807,-9223372036854775808,9223372036854775808,123456789012345678901234567890.0001]}"#,
+            r#"{"s":["","plain","tab\there","quote\"back\\slash\/","\u00e9\u4e2d\ud83d\ude00","é中😀","\b\f\n\r\t","\u001f"]}"#,
+            r#"{"bb":1,"a":2,"ab":3,"abcdefghij":4,"abcdefghia":5,"abcdefgh":6,"abcdefgg":7,"é":8,"z":9,"":10,"\u0063":11}"#,
+            r#"{"t":true,"f":false,"z":null,"e":[],"o":{},"mixed":[1,"a",null,true,{"k":[{}]},[[]]]}"#,
+            r#"{"o":{"id":"org_7","rol":"admin","per":"manage,read"},"metadata":{"company":{"name":"Acme","size":"51-200"},"beta":["a","b"]}}"#,
+            r#" { "spaced" : [ 1 , 2 ] ,
+                "lines" : { "x" : null } } "#,
+            &deep,
+        ];
+        let key = EncodingKey::from_secret(b"k");
+        for payload in payloads {
+            let input = format!("{}.{}", b64(r#"{"alg":"HS256"}"#), b64(payload));
+            let signature =
+                jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::HS256).unwrap();
+            let token = format!("{input}.{signature}");
+            let ours = one(&format!("select jwt_verify('{token}', 'k')::text"));
+            let theirs = one(&format!("select '{payload}'::jsonb::text"));
+            assert_eq!(ours, theirs, "{payload}");
+            // The same again: this answer comes from the cache.
+            let again = one(&format!("select jwt_verify('{token}', 'k')::text"));
+            assert_eq!(again, theirs, "{payload}");
+            // jsonb's own operators find every key (its binary search needs the key order).
+            let found = one(&format!(
+                "select bool_and(jwt_verify('{token}', 'k') ? k)::text
+                   from jsonb_object_keys('{payload}'::jsonb) k"
+            ));
+            assert_ne!(found.as_deref(), Some("false"), "{payload}");
+        }
+    }
+
     // A function whose body panics, through the same entry-point macro as every reader.
     crate::callsite::v1_function!(
         pg_jwt_claims_test_panic,

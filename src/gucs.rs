@@ -200,6 +200,11 @@ pub struct Validation {
     pub leeway: i64,
 }
 
+/// `pg_jwt_claims.leeway` in seconds.
+pub fn leeway() -> i64 {
+    i64::from(LEEWAY.get())
+}
+
 pub fn validation() -> Validation {
     let issuer = text(&ISSUER).trim();
     Validation {
@@ -207,7 +212,7 @@ pub fn validation() -> Validation {
         audiences: list(&AUDIENCE),
         authorized_parties: list(&AUTHORIZED_PARTIES),
         algorithms: list(&ALGORITHMS),
-        leeway: i64::from(LEEWAY.get()),
+        leeway: leeway(),
     }
 }
 

@@ -106,13 +106,51 @@ impl TokenEntry {
 #[derive(Default)]
 struct TokenCache {
     entries: VecDeque<TokenEntry>,
+    /// The entries' hashes, in the same order: a compact array to scan.
+    hashes: VecDeque<u64>,
     bytes: usize,
 }
 
 impl TokenCache {
     fn clear(&mut self) {
         self.entries.clear();
+        self.hashes.clear();
         self.bytes = 0;
+    }
+
+    /// The position of the entry with `hash` that `matches`.
+    fn find(&self, hash: u64, matches: impl Fn(&TokenEntry) -> bool) -> Option<usize> {
+        self.hashes
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| **h == hash)
+            .map(|(i, _)| i)
+            .find(|i| self.entries.get(*i).is_some_and(&matches))
+    }
+
+    /// Moves entry `i` to the front.
+    fn promote(&mut self, i: usize) {
+        if i > 0 {
+            if let (Some(entry), Some(hash)) = (self.entries.remove(i), self.hashes.remove(i)) {
+                self.entries.push_front(entry);
+                self.hashes.push_front(hash);
+            }
+        }
+    }
+
+    /// Adds an entry at the front, then drops the least recently used past the bounds.
+    fn push(&mut self, entry: TokenEntry) {
+        self.bytes += entry.bytes();
+        self.hashes.push_front(entry.hash);
+        self.entries.push_front(entry);
+        while self.entries.len() > TOKEN_ENTRIES
+            || (self.bytes > TOKEN_BYTES && self.entries.len() > 1)
+        {
+            self.hashes.pop_back();
+            if let Some(old) = self.entries.pop_back() {
+                self.bytes -= old.bytes();
+            }
+        }
     }
 }
 
@@ -205,34 +243,40 @@ fn transaction_start() -> i64 {
     ts.div_euclid(1_000_000) + 946_684_800
 }
 
+/// What the caller will read of a verified token.
+#[derive(PartialEq)]
+enum Want {
+    Claims,
+    /// The claims as jsonb too (`jwt_verify`), built from the parsed document on a miss.
+    Jsonb,
+}
+
 /// Verifies `token` with `source` keys and the validation settings, using and filling the
-/// verified-token cache.
-fn verify_token(token: &str, source: KeySource) -> Result<Rc<VerifiedToken>, SqlError> {
+/// verified-token cache. With [`Want::Jsonb`], a token verified now also comes with a new jsonb
+/// of its claims (the cache keeps a copy).
+fn verify_token(
+    token: &str,
+    source: KeySource,
+    want: Want,
+) -> Result<(Rc<VerifiedToken>, Option<pg_sys::Datum>), SqlError> {
     let keys = keys(source)?;
     let generation = verification_generation();
-    let validation = gucs::validation();
     let now = transaction_start();
     let hash = token_hash(token);
     let hit = TOKENS.with_borrow_mut(|cache| {
-        let i = cache.entries.iter().position(|e| {
-            e.hash == hash
-                && e.keys == keys.serial
-                && e.generation == generation
-                && *e.token == *token
+        let i = cache.find(hash, |e| {
+            e.keys == keys.serial && e.generation == generation && *e.token == *token
         })?;
-        let verified = cache.entries[i].verified.clone();
+        let verified = cache.entries.get(i)?.verified.clone();
         // Keep recently used tokens at the front.
-        if i > 0 {
-            if let Some(entry) = cache.entries.remove(i) {
-                cache.entries.push_front(entry);
-            }
-        }
+        cache.promote(i);
         Some(verified)
     });
     if let Some(v) = hit {
-        check_time(v.exp, v.nbf, v.iat, now, validation.leeway).map_err(|e| sql_error(&e))?;
-        return Ok(v);
+        check_time(v.exp, v.nbf, v.iat, now, gucs::leeway()).map_err(|e| sql_error(&e))?;
+        return Ok((v, None));
     }
+    let validation = gucs::validation();
     let policy = Policy {
         now,
         leeway: validation.leeway,
@@ -242,12 +286,20 @@ fn verify_token(token: &str, source: KeySource) -> Result<Rc<VerifiedToken>, Sql
         algorithms: &validation.algorithms,
     };
     let verified = verify::verify(token, &keys.set, &policy).map_err(|e| sql_error(&e))?;
+    let jsonb = OnceCell::new();
+    let datum = if want == Want::Jsonb {
+        let datum = datums::jsonb_from_doc(&verified.claims)?;
+        let _ = jsonb.set(jsonb_copy(datum));
+        Some(datum)
+    } else {
+        None
+    };
     let verified = Rc::new(VerifiedToken {
-        claims: Rc::new(Claims::from_parsed(verified.claims_text, verified.claims)),
+        claims: Rc::new(Claims::from_verified(verified.claims)),
         exp: verified.exp,
         nbf: verified.nbf,
         iat: verified.iat,
-        jsonb: OnceCell::new(),
+        jsonb,
     });
     TOKENS.with_borrow_mut(|cache| {
         if cache
@@ -264,22 +316,45 @@ fn verify_token(token: &str, source: KeySource) -> Result<Rc<VerifiedToken>, Sql
             generation,
             verified: verified.clone(),
         };
-        cache.bytes += entry.bytes();
-        cache.entries.push_front(entry);
-        while cache.entries.len() > TOKEN_ENTRIES
-            || (cache.bytes > TOKEN_BYTES && cache.entries.len() > 1)
-        {
-            if let Some(old) = cache.entries.pop_back() {
-                cache.bytes -= old.bytes();
-            }
-        }
+        cache.push(entry);
     });
-    Ok(verified)
+    Ok((verified, datum))
 }
 
 /// The claims of the configured keys' verification of `token` (verify mode).
 pub fn verified_claims(token: &str) -> Result<Rc<Claims>, SqlError> {
-    verify_token(token, KeySource::Configured).map(|v| v.claims.clone())
+    verify_token(token, KeySource::Configured, Want::Claims).map(|(v, _)| v.claims.clone())
+}
+
+/// A new jsonb of a verified token's claims: a copy of the bytes the cache keeps.
+fn claims_jsonb(verified: &VerifiedToken) -> pg_sys::Datum {
+    let bytes = verified.jsonb.get_or_init(|| {
+        // First verified for verify mode: parse its claims text (strict JSON) again.
+        let text = verified.claims.text().as_bytes().to_vec();
+        verify::parse_claims(text)
+            .map_err(|e| sql_error(&e))
+            .and_then(|doc| datums::jsonb_from_doc(&doc))
+            .map(|datum| {
+                let bytes = jsonb_copy(datum);
+                // SAFETY: allocated just above in the current memory context, and not used again.
+                unsafe { pg_sys::pfree(datum.cast_mut_ptr()) };
+                bytes
+            })
+            .unwrap_or_else(|e| e.raise())
+    });
+    // SAFETY: a palloc'd copy of a complete jsonb varlena.
+    unsafe {
+        let copy = pg_sys::palloc(bytes.len()) as *mut u8;
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), copy, bytes.len());
+        pg_sys::Datum::from(copy)
+    }
+}
+
+/// The bytes of a jsonb, for the token cache.
+fn jsonb_copy(datum: pg_sys::Datum) -> Box<[u8]> {
+    let ptr = datum.cast_mut_ptr::<pg_sys::varlena>();
+    // SAFETY: a complete, untoasted jsonb varlena.
+    unsafe { std::slice::from_raw_parts(ptr as *const u8, pgrx::varlena::varsize_any(ptr)) }.into()
 }
 
 v1_function!(
@@ -297,17 +372,8 @@ v1_function!(
             return pg_sys::Datum::null();
         };
         let source = text_arg(fcinfo, 1).map_or(KeySource::Configured, KeySource::Given);
-        let verified = verify_token(token, source).unwrap_or_else(|e| e.raise());
-        // A repeated token costs a cache lookup and a copy of its jsonb.
-        let bytes = verified.jsonb.get_or_init(|| {
-            // The token's own claims text is strict JSON: jsonb reads it as is.
-            let datum = datums::jsonb_from_text(verified.claims.text(), &[]).unwrap_or_else(|e| e.raise());
-            let ptr = datum.cast_mut_ptr::<pg_sys::varlena>();
-            std::slice::from_raw_parts(ptr as *const u8, pgrx::varlena::varsize_any(ptr)).into()
-        });
-        let copy = pg_sys::palloc(bytes.len()) as *mut u8;
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), copy, bytes.len());
-        pg_sys::Datum::from(copy)
+        let (verified, fresh) = verify_token(token, source, Want::Jsonb).unwrap_or_else(|e| e.raise());
+        fresh.unwrap_or_else(|| claims_jsonb(&verified))
     }
 );
 
@@ -379,28 +445,37 @@ fn jwt_sign(fcinfo: pg_sys::FunctionCallInfo) -> String {
     verify::sign(&claims, key, algorithm).unwrap_or_else(|e| sign_error(&e).raise())
 }
 
-/// `jwt_authenticate(token text) → jsonb`: verifies `token` with the configured keys (raising
-/// as `jwt_verify` does when it fails), stores it transaction-locally in `pg_jwt_claims.token`
-/// — where verify mode reads identity from — and returns its claims.
-/// Example: `select jwt_authenticate(:token); select * from todos;` in one transaction.
-#[pg_extern(sql = "
+v1_function!(
+    /// `jwt_authenticate(token text) → jsonb`: verifies `token` with the configured keys
+    /// (raising as `jwt_verify` does when it fails), stores it transaction-locally in
+    /// `pg_jwt_claims.token` — where verify mode reads identity from — and returns its claims.
+    /// Example: `select jwt_authenticate(:token); select * from todos;` in one transaction.
+    jwt_authenticate_wrapper, pg_finfo_jwt_authenticate_wrapper,
+    |fcinfo| {
+        let token = strict_text(fcinfo, 0);
+        let (verified, fresh) =
+            verify_token(token, KeySource::Configured, Want::Jsonb).unwrap_or_else(|e| e.raise());
+        // set_config('pg_jwt_claims.token', token, true), called directly: no SPI, so no
+        // transaction ID is taken and it works on a hot standby.
+        let args = [
+            "pg_jwt_claims.token".into_datum(),
+            token.into_datum(),
+            true.into_datum(),
+        ];
+        // set_config_by_name(text, text, bool) with three non-NULL arguments.
+        pgrx::direct_function_call_as_datum(pg_sys::set_config_by_name, &args);
+        fresh.unwrap_or_else(|| claims_jsonb(&verified))
+    }
+);
+
+pgrx::extension_sql!(
+    r#"
 CREATE FUNCTION jwt_authenticate(token text) RETURNS jsonb
     VOLATILE STRICT PARALLEL UNSAFE LANGUAGE c
-    AS 'MODULE_PATHNAME', 'jwt_authenticate_wrapper';")]
-fn jwt_authenticate(fcinfo: pg_sys::FunctionCallInfo) -> JsonB {
-    let token = unsafe { strict_text(fcinfo, 0) };
-    let verified = verify_token(token, KeySource::Configured).unwrap_or_else(|e| e.raise());
-    // set_config('pg_jwt_claims.token', token, true), called directly: no SPI, so no
-    // transaction ID is taken and it works on a hot standby.
-    let args = [
-        "pg_jwt_claims.token".into_datum(),
-        token.into_datum(),
-        true.into_datum(),
-    ];
-    // SAFETY: set_config_by_name(text, text, bool) with three non-NULL arguments.
-    unsafe { pgrx::direct_function_call_as_datum(pg_sys::set_config_by_name, &args) };
-    JsonB(verified.claims.value().clone())
-}
+    AS 'MODULE_PATHNAME', 'jwt_authenticate_wrapper';
+"#,
+    name = "jwt_authenticate",
+);
 
 pgrx::extension_sql!(
     r#"
@@ -412,5 +487,5 @@ COMMENT ON FUNCTION jwt_authenticate(text) IS
     'Verifies token with the configured keys, stores it transaction-locally in pg_jwt_claims.token, returns its claims.';
 "#,
     name = "verification_comments",
-    requires = [jwt_decode, jwt_sign, jwt_authenticate],
+    requires = [jwt_decode, jwt_sign, "jwt_authenticate"],
 );

@@ -1,169 +1,820 @@
-//! Strict JSON parsing for JOSE headers and claims sets.
+//! Strict JSON for JOSE headers and claims sets, in one pass.
 //!
-//! On top of `serde_json` (whose default recursion limit of 128 turns deeply
-//! nested input into an error instead of a stack overflow) this rejects:
+//! [`parse_strict`] checks the JSON grammar (RFC 8259, exactly what `serde_json` accepts: the
+//! unit tests and a fuzz target compare the two) and records the document as a flat list of
+//! nodes over its own text, so reading a claim or building a `jsonb` from it copies nothing and
+//! allocates no tree. On top of the grammar it rejects:
 //!
-//! * duplicate member names at any nesting level (RFC 7515 §5.2 / RFC 7519 §4
-//!   allow "reject or last wins"; rejecting removes any chance of two parsers,
-//!   e.g. a gateway and this extension, disagreeing on `alg`, `sub`, `role`…);
-//! * strings containing U+0000 (`\u0000`): legal JSON, but PostgreSQL `jsonb`
-//!   and `text` cannot store it, and silently truncating would change meaning.
-
-use std::borrow::Cow;
-use std::collections::HashSet;
+//! * duplicate member names at any nesting level (RFC 7515 §5.2 / RFC 7519 §4 allow "reject or
+//!   last wins"; rejecting removes any chance of two parsers, e.g. a gateway and this extension,
+//!   disagreeing on `alg`, `sub`, `role`…);
+//! * strings containing U+0000 (`\u0000`): legal JSON, but PostgreSQL `jsonb` and `text` cannot
+//!   store it, and silently truncating would change meaning;
+//! * nesting deeper than [`MAX_DEPTH`] (`serde_json`'s limit), so no input can overflow a stack.
+//!
+//! A syntax error is reported with `serde_json`'s message (line and column), computed only then.
 
 use serde_json::Value;
 
 use super::JoseError;
 
+/// The deepest nesting of arrays and objects accepted (`serde_json` refuses 128 levels).
+pub const MAX_DEPTH: usize = 127;
+
 /// Parses `bytes` as JSON and applies the duplicate-name and NUL checks.
-/// `what` names the part ("header", "claims", "payload") for messages.
-pub(crate) fn parse_strict(bytes: &[u8], what: &str) -> Result<Value, JoseError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| JoseError::Malformed(format!("{what} is not valid JSON: {e}")))?;
-    match scan(bytes) {
-        Ok(()) => Ok(value),
-        Err(Problem::Duplicate(name)) => Err(JoseError::Malformed(format!(
-            "{what} has a duplicate member name {}",
-            super::quoted(&name)
-        ))),
-        Err(Problem::Nul) => Err(JoseError::Malformed(format!(
-            "{what} contains a NUL character (\\u0000), which PostgreSQL cannot store"
-        ))),
-        Err(Problem::Syntax) => Err(JoseError::Malformed(format!("{what} is not valid JSON"))),
+/// `what` names the part ("token header", "claims", "token payload") for messages.
+pub(crate) fn parse_strict(bytes: Vec<u8>, what: &str) -> Result<Doc, JoseError> {
+    let syntax = |bytes: &[u8]| match serde_json::from_slice::<Value>(bytes) {
+        Err(e) => JoseError::Malformed(format!("{what} is not valid JSON: {e}")),
+        Ok(_) => JoseError::Malformed(format!("{what} is not valid JSON")),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return Err(syntax(e.as_bytes())),
+    };
+    if u32::try_from(text.len()).is_err() {
+        return Err(JoseError::Malformed(format!("{what} is too large")));
+    }
+    let mut parser = Parser {
+        text: &text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+        nodes: Vec::with_capacity(text.len() / 8 + 4),
+        unescaped: String::new(),
+        order: Vec::with_capacity(text.len() / 32 + 4),
+        key_stack: Vec::with_capacity(text.len() / 32 + 4),
+        problem: None,
+        pairs: 0,
+        elements: 0,
+    };
+    if parser.document().is_err() {
+        return Err(syntax(text.as_bytes()));
+    }
+    let Parser {
+        nodes,
+        unescaped,
+        order,
+        problem,
+        pairs,
+        elements,
+        ..
+    } = parser;
+    if let Some((_, problem)) = problem {
+        let doc = Doc {
+            text: String::new(),
+            unescaped,
+            nodes,
+            order,
+            pairs,
+            elements,
+        };
+        return Err(match problem {
+            Problem::Duplicate(index) => JoseError::Malformed(format!(
+                "{what} has a duplicate member name {}",
+                super::quoted(doc.string_at(&text, index))
+            )),
+            Problem::Nul => JoseError::Malformed(format!(
+                "{what} contains a NUL character (\\u0000), which PostgreSQL cannot store"
+            )),
+        });
+    }
+    Ok(Doc {
+        text,
+        unescaped,
+        nodes,
+        order,
+        pairs,
+        elements,
+    })
+}
+
+/// A strictly parsed JSON document: its text and its nodes in document order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    text: String,
+    /// The strings that had escapes, decoded, one after another.
+    unescaped: String,
+    nodes: Vec<Node>,
+    /// Key node indices of every object, each object's in jsonb's key order.
+    order: Vec<u32>,
+    /// Members in all objects, and elements in all arrays, of the document.
+    pairs: usize,
+    elements: usize,
+}
+
+/// Byte range `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn of(self, s: &str) -> &str {
+        s.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 }
 
-enum Problem {
-    Duplicate(String),
-    Nul,
-    Syntax,
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Node {
+    Null,
+    Bool(bool),
+    /// The number as written, in the text.
+    Number(Span),
+    /// A string's contents: in the text when it has no escapes, else in `unescaped`.
+    String {
+        span: Span,
+        escaped: bool,
+    },
+    /// `len` elements follow; `next` is the index of the node after the last descendant.
+    Array {
+        len: u32,
+        next: u32,
+    },
+    /// `len` members follow, each a string key node then its value; `order..order + len` of
+    /// [`Doc::order`] lists the key nodes in jsonb's key order.
+    Object {
+        len: u32,
+        next: u32,
+        order: u32,
+    },
 }
 
-enum Frame<'a> {
-    Object { names: Names<'a>, expect_name: bool },
-    Array,
-}
+impl Doc {
+    /// The JSON text, exactly as received.
+    #[cfg(test)]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
 
-/// The member names of one object seen so far: a short list searched in place (claims objects
-/// have a few dozen members; no allocation for names without escapes), switching to a hash set
-/// past [`FEW`] names so that a hostile object with thousands of members stays linear.
-enum Names<'a> {
-    Few(Vec<Cow<'a, [u8]>>),
-    Many(HashSet<Cow<'a, [u8]>>),
-}
+    /// Takes the text, dropping the nodes.
+    pub fn into_text(self) -> String {
+        self.text
+    }
 
-const FEW: usize = 32;
+    /// The top-level value.
+    pub fn root(&self) -> Item<'_> {
+        Item {
+            doc: self,
+            index: 0,
+        }
+    }
 
-impl<'a> Names<'a> {
-    /// Adds `name`; false when it was already there.
-    fn insert(&mut self, name: Cow<'a, [u8]>) -> bool {
-        match self {
-            Names::Few(list) if list.contains(&name) => false,
-            Names::Few(list) if list.len() < FEW => {
-                list.push(name);
-                true
-            }
-            Names::Few(list) => {
-                let mut set: HashSet<Cow<'a, [u8]>> = list.drain(..).collect();
-                set.insert(name);
-                *self = Names::Many(set);
-                true
-            }
-            Names::Many(set) => set.insert(name),
+    /// Members of all objects and elements of all arrays: what a converter needs to size its
+    /// buffers once.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.pairs, self.elements)
+    }
+
+    /// The document as a `serde_json::Value` (numbers keep their text).
+    pub fn to_value(&self) -> Value {
+        self.root().to_value()
+    }
+
+    fn string_at<'a>(&'a self, text: &'a str, index: usize) -> &'a str {
+        match self.nodes.get(index) {
+            Some(Node::String {
+                span,
+                escaped: false,
+            }) => span.of(text),
+            Some(Node::String {
+                span,
+                escaped: true,
+            }) => span.of(&self.unescaped),
+            _ => "",
+        }
+    }
+
+    /// The key nodes of the object at `index` in jsonb's key order; empty for other values.
+    fn sorted_keys(&self, index: usize) -> &[u32] {
+        match self.nodes.get(index) {
+            Some(Node::Object { len, order, .. }) => self
+                .order
+                .get(*order as usize..(*order + *len) as usize)
+                .unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    /// The index after the value at `index` and all its descendants.
+    fn next(&self, index: usize) -> usize {
+        match self.nodes.get(index) {
+            Some(Node::Array { next, .. } | Node::Object { next, .. }) => *next as usize,
+            _ => index + 1,
         }
     }
 }
 
-/// Single pass over JSON text that `serde_json` has already accepted.
-/// Iterative (explicit stack), so nesting depth cannot overflow the stack.
-fn scan(bytes: &[u8]) -> Result<(), Problem> {
-    let mut stack: Vec<Frame<'_>> = Vec::new();
-    let mut i = 0usize;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'{' => stack.push(Frame::Object {
-                names: Names::Few(Vec::new()),
-                expect_name: true,
+/// One value of a [`Doc`].
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'d> {
+    doc: &'d Doc,
+    index: usize,
+}
+
+/// What an [`Item`] is.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind<'d> {
+    Null,
+    Bool(bool),
+    /// The number's text as written (valid JSON number syntax).
+    Number(&'d str),
+    /// The decoded string.
+    String(&'d str),
+    Array(Elements<'d>),
+    Object(Members<'d>),
+}
+
+impl<'d> Item<'d> {
+    pub fn kind(self) -> Kind<'d> {
+        let doc = self.doc;
+        match doc.nodes.get(self.index) {
+            Some(Node::Bool(b)) => Kind::Bool(*b),
+            Some(Node::Number(span)) => Kind::Number(span.of(&doc.text)),
+            Some(Node::String { .. }) => Kind::String(doc.string_at(&doc.text, self.index)),
+            Some(Node::Array { len, .. }) => Kind::Array(Elements {
+                doc,
+                index: self.index + 1,
+                left: *len,
             }),
-            b'[' => stack.push(Frame::Array),
-            b'}' | b']' => {
-                stack.pop();
+            Some(Node::Object { len, .. }) => Kind::Object(Members {
+                doc,
+                index: self.index + 1,
+                left: *len,
+            }),
+            Some(Node::Null) | None => Kind::Null,
+        }
+    }
+
+    pub fn is_object(self) -> bool {
+        matches!(self.kind(), Kind::Object(_))
+    }
+
+    pub fn as_str(self) -> Option<&'d str> {
+        match self.kind() {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The member `name` of an object (member names are unique); `None` for other values.
+    pub fn get(self, name: &str) -> Option<Item<'d>> {
+        let doc = self.doc;
+        // A binary search of the keys in jsonb's order: by length, then bytes.
+        let keys = doc.sorted_keys(self.index);
+        let found = keys
+            .binary_search_by(|&key| {
+                let key = doc.string_at(&doc.text, key as usize);
+                key.len()
+                    .cmp(&name.len())
+                    .then_with(|| key.as_bytes().cmp(name.as_bytes()))
+            })
+            .ok()?;
+        keys.get(found).map(|&key| Item {
+            doc,
+            index: key as usize + 1,
+        })
+    }
+
+    /// The members of an object in jsonb's key order ([`jsonb_key_order`]); none for other
+    /// values.
+    pub fn jsonb_members(self) -> impl ExactSizeIterator<Item = (&'d str, Item<'d>)> {
+        let doc = self.doc;
+        let keys = doc.sorted_keys(self.index);
+        keys.iter().map(move |&key| {
+            let key = key as usize;
+            (
+                doc.string_at(&doc.text, key),
+                Item {
+                    doc,
+                    index: key + 1,
+                },
+            )
+        })
+    }
+
+    pub fn to_value(self) -> Value {
+        match self.kind() {
+            Kind::Null => Value::Null,
+            Kind::Bool(b) => Value::Bool(b),
+            // The text is valid JSON number syntax, which serde_json reads back exactly.
+            Kind::Number(n) => serde_json::from_str(n).unwrap_or(Value::Null),
+            Kind::String(s) => Value::String(s.to_owned()),
+            Kind::Array(elements) => Value::Array(elements.map(Item::to_value).collect()),
+            Kind::Object(members) => {
+                Value::Object(members.map(|(k, v)| (k.to_owned(), v.to_value())).collect())
             }
-            b',' => {
-                if let Some(Frame::Object { expect_name, .. }) = stack.last_mut() {
-                    *expect_name = true;
+        }
+    }
+}
+
+/// The elements of an array, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct Elements<'d> {
+    doc: &'d Doc,
+    index: usize,
+    left: u32,
+}
+
+impl<'d> Iterator for Elements<'d> {
+    type Item = Item<'d>;
+    fn next(&mut self) -> Option<Item<'d>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let item = Item {
+            doc: self.doc,
+            index: self.index,
+        };
+        self.index = self.doc.next(self.index);
+        Some(item)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
+    }
+}
+
+impl ExactSizeIterator for Elements<'_> {}
+
+/// The members of an object, in document order, as (name, value).
+#[derive(Debug, Clone, Copy)]
+pub struct Members<'d> {
+    doc: &'d Doc,
+    index: usize,
+    left: u32,
+}
+
+impl<'d> Iterator for Members<'d> {
+    type Item = (&'d str, Item<'d>);
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let name = self.doc.string_at(&self.doc.text, self.index);
+        let value = Item {
+            doc: self.doc,
+            index: self.index + 1,
+        };
+        self.index = self.doc.next(self.index + 1);
+        Some((name, value))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
+    }
+}
+
+impl ExactSizeIterator for Members<'_> {}
+
+/// The order `jsonb` keeps object keys in: shorter first, then bytewise.
+#[cfg(test)]
+pub fn jsonb_key_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+}
+
+/// A member name as jsonb orders it: by length, then bytes (the first eight as an integer).
+struct SortKey {
+    len: usize,
+    prefix: u64,
+    node: u32,
+}
+
+/// The first eight bytes of `name`, zero-padded, as a big-endian integer: comparing two of
+/// the same length compares those bytes.
+fn prefix(name: &str) -> u64 {
+    let mut word = [0u8; 8];
+    let head = name.as_bytes().get(..8).unwrap_or(name.as_bytes());
+    word[..head.len()].copy_from_slice(head);
+    u64::from_be_bytes(word)
+}
+
+/// A syntax error; the message comes from `serde_json`.
+struct Syntax;
+
+/// A strictness problem, reported only if the whole text is valid JSON.
+enum Problem {
+    /// The node index of the second occurrence of a member name.
+    Duplicate(usize),
+    Nul,
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+    depth: usize,
+    nodes: Vec<Node>,
+    unescaped: String,
+    order: Vec<u32>,
+    /// The keys of the objects being parsed, innermost last.
+    key_stack: Vec<SortKey>,
+    /// The first problem in document order, by node index.
+    problem: Option<(usize, Problem)>,
+    pairs: usize,
+    elements: usize,
+}
+
+impl Parser<'_> {
+    fn document(&mut self) -> Result<(), Syntax> {
+        self.value()?;
+        self.skip_whitespace();
+        if self.pos == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(Syntax)
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), Syntax> {
+        self.skip_whitespace();
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(Syntax)
+        }
+    }
+
+    fn note(&mut self, index: usize, problem: Problem) {
+        if self
+            .problem
+            .as_ref()
+            .is_none_or(|(first, _)| index < *first)
+        {
+            self.problem = Some((index, problem));
+        }
+    }
+
+    fn value(&mut self) -> Result<(), Syntax> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => self.string(),
+            Some(b't') => self.literal(b"true", Node::Bool(true)),
+            Some(b'f') => self.literal(b"false", Node::Bool(false)),
+            Some(b'n') => self.literal(b"null", Node::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(Syntax),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], node: Node) -> Result<(), Syntax> {
+        if self.bytes.get(self.pos..self.pos + word.len()) != Some(word) {
+            return Err(Syntax);
+        }
+        self.pos += word.len();
+        self.nodes.push(node);
+        Ok(())
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    fn number(&mut self) -> Result<(), Syntax> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(Syntax),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(Syntax);
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(Syntax);
+            }
+        }
+        self.nodes.push(Node::Number(span(start, self.pos)));
+        Ok(())
+    }
+
+    /// After an element or member: a comma (false) or the closing `close` (true).
+    fn closes(&mut self, close: u8) -> Result<bool, Syntax> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            _ => Err(Syntax),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), Syntax> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Syntax);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn array(&mut self) -> Result<(), Syntax> {
+        self.enter()?;
+        let at = self.nodes.len();
+        self.nodes.push(Node::Null);
+        let mut len = 0u32;
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.value()?;
+                len += 1;
+                if self.closes(b']')? {
+                    break;
                 }
             }
-            b'"' => {
-                let start = i;
-                let (end, has_escape) = string_end(bytes, i)?;
-                if let Some(Frame::Object { names, expect_name }) = stack.last_mut() {
-                    if *expect_name {
-                        *expect_name = false;
-                        let name = decode_name(bytes, start, end, has_escape)?;
-                        if !names.insert(name.clone()) {
-                            return Err(Problem::Duplicate(
-                                String::from_utf8_lossy(&name).into_owned(),
-                            ));
+        }
+        self.nodes[at] = Node::Array {
+            len,
+            next: self.nodes.len() as u32,
+        };
+        self.elements += len as usize;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    fn object(&mut self) -> Result<(), Syntax> {
+        self.enter()?;
+        let at = self.nodes.len();
+        self.nodes.push(Node::Null);
+        // This object's keys go on the key stack above those of the objects around it.
+        let base = self.key_stack.len();
+        let mut len = 0u32;
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_whitespace();
+                if self.peek() != Some(b'"') {
+                    return Err(Syntax);
+                }
+                let key = self.nodes.len();
+                self.string()?;
+                let name = self.name_of(key);
+                self.key_stack.push(SortKey {
+                    len: name.len(),
+                    prefix: prefix(name),
+                    node: key as u32,
+                });
+                self.expect(b':')?;
+                self.value()?;
+                len += 1;
+                if self.closes(b'}')? {
+                    break;
+                }
+            }
+        }
+        let order = self.sort_keys(base);
+        self.nodes[at] = Node::Object {
+            len,
+            next: self.nodes.len() as u32,
+            order,
+        };
+        self.pairs += len as usize;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Sorts the keys on the key stack from `base` (one object's) into jsonb's key order,
+    /// appends them to `order` and pops them; notes the first repeated member name. Returns
+    /// where they start in `order`.
+    fn sort_keys(&mut self, base: usize) -> u32 {
+        let start = self.order.len();
+        let mut keys = self.key_stack.split_off(base);
+        if keys.len() > 1 {
+            // Integers first (length, first eight bytes); whole names only on a tie.
+            let name = |k: &SortKey| self.name_of(k.node as usize);
+            keys.sort_unstable_by(|a, b| {
+                (a.len, a.prefix)
+                    .cmp(&(b.len, b.prefix))
+                    .then_with(|| name(a).cmp(name(b)))
+                    .then(a.node.cmp(&b.node))
+            });
+            let repeated = keys
+                .windows(2)
+                .filter(|w| {
+                    (w[0].len, w[0].prefix) == (w[1].len, w[1].prefix)
+                        && (w[0].len <= 8 || name(&w[0]) == name(&w[1]))
+                })
+                .map(|w| w[1].node as usize)
+                .min();
+            if let Some(second) = repeated {
+                self.note(second, Problem::Duplicate(second));
+            }
+        }
+        self.order.extend(keys.iter().map(|k| k.node));
+        start as u32
+    }
+
+    /// The decoded string of node `index`.
+    fn name_of(&self, index: usize) -> &str {
+        match self.nodes.get(index) {
+            Some(Node::String {
+                span,
+                escaped: false,
+            }) => span.of(self.text),
+            Some(Node::String {
+                span,
+                escaped: true,
+            }) => span.of(&self.unescaped),
+            _ => "",
+        }
+    }
+}
+
+/// Strings.
+impl Parser<'_> {
+    /// A string at the opening quote.
+    fn string(&mut self) -> Result<(), Syntax> {
+        self.pos += 1;
+        let start = self.pos;
+        self.skip_plain();
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.nodes.push(Node::String {
+                        span: span(start, self.pos),
+                        escaped: false,
+                    });
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => return self.escaped_string(start),
+                Some(0x20..) => self.pos += 1,
+                _ => return Err(Syntax),
+            }
+        }
+    }
+
+    /// Skips bytes that need no attention in a string (not `"`, `\\` or a control character),
+    /// eight at a time.
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let x = u64::from_le_bytes(word);
+            // A set high bit marks a quote, a backslash or a byte below 0x20; the lowest one is
+            // exact (borrows only run towards higher bytes).
+            let found = zero(x ^ (ONES * u64::from(b'"')))
+                | zero(x ^ (ONES * u64::from(b'\\')))
+                | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+            if found != 0 {
+                self.pos += (found.trailing_zeros() / 8) as usize;
+                return;
+            }
+            self.pos += 8;
+        }
+    }
+
+    /// The rest of a string that has escapes, decoded into `unescaped`.
+    fn escaped_string(&mut self, start: usize) -> Result<(), Syntax> {
+        let index = self.nodes.len();
+        let out = self.unescaped.len();
+        let mut run = start;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.push_run(run)?;
+                    self.nodes.push(Node::String {
+                        span: span(out, self.unescaped.len()),
+                        escaped: true,
+                    });
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.push_run(run)?;
+                    self.pos += 1;
+                    let c = match self.peek() {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            let c = self.unicode_escape()?;
+                            if c == '\0' {
+                                self.note(index, Problem::Nul);
+                            }
+                            c
                         }
-                    }
+                        _ => return Err(Syntax),
+                    };
+                    self.pos += 1;
+                    self.unescaped.push(c);
+                    run = self.pos;
                 }
-                i = end;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
-/// Given the index of an opening quote, returns the index of the closing quote
-/// and whether the string contains escapes. Fails on `\u0000`.
-fn string_end(bytes: &[u8], open: usize) -> Result<(usize, bool), Problem> {
-    let mut j = open + 1;
-    let mut has_escape = false;
-    loop {
-        match bytes.get(j) {
-            None => return Err(Problem::Syntax),
-            Some(b'"') => return Ok((j, has_escape)),
-            Some(b'\\') => {
-                has_escape = true;
-                if bytes.get(j + 1) == Some(&b'u') && bytes.get(j + 2..j + 6) == Some(b"0000") {
-                    return Err(Problem::Nul);
+                Some(0x20..) => {
+                    self.pos += 1;
+                    self.skip_plain();
                 }
-                j += 2;
+                _ => return Err(Syntax),
             }
-            Some(0) => return Err(Problem::Nul),
-            Some(_) => j += 1,
         }
     }
+
+    /// Copies the unescaped run `run..pos` (it starts and ends at ASCII bytes).
+    fn push_run(&mut self, run: usize) -> Result<(), Syntax> {
+        let s = self.text.get(run..self.pos).ok_or(Syntax)?;
+        self.unescaped.push_str(s);
+        Ok(())
+    }
+
+    /// `\uXXXX` (with `pos` at the `u`), a surrogate pair taking a second escape; leaves `pos`
+    /// at the last hex digit. Lone surrogates are errors, as in `serde_json`.
+    fn unicode_escape(&mut self) -> Result<char, Syntax> {
+        let first = self.hex4(self.pos + 1)?;
+        self.pos += 4;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if self.bytes.get(self.pos + 1..self.pos + 3) != Some(b"\\u") {
+                    return Err(Syntax);
+                }
+                let second = self.hex4(self.pos + 3)?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(Syntax);
+                }
+                self.pos += 6;
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(Syntax),
+            code => code,
+        };
+        char::from_u32(code).ok_or(Syntax)
+    }
+
+    fn hex4(&self, at: usize) -> Result<u32, Syntax> {
+        let digits = self.bytes.get(at..at + 4).ok_or(Syntax)?;
+        digits.iter().try_fold(0u32, |acc, b| {
+            let d = (*b as char).to_digit(16).ok_or(Syntax)?;
+            Ok(acc << 4 | d)
+        })
+    }
 }
 
-/// A member name as its UTF-8 bytes: borrowed from the text when it has no escapes, decoded
-/// otherwise (so `"a"` and `"\u0061"` are the same name).
-fn decode_name(
-    bytes: &[u8],
-    open: usize,
-    close: usize,
-    has_escape: bool,
-) -> Result<Cow<'_, [u8]>, Problem> {
-    if has_escape {
-        let quoted = bytes.get(open..=close).ok_or(Problem::Syntax)?;
-        serde_json::from_slice::<String>(quoted)
-            .map(|s| Cow::Owned(s.into_bytes()))
-            .map_err(|_| Problem::Syntax)
-    } else {
-        bytes
-            .get(open + 1..close)
-            .map(Cow::Borrowed)
-            .ok_or(Problem::Syntax)
+fn span(start: usize, end: usize) -> Span {
+    // The text is at most u32::MAX bytes (checked in parse_strict).
+    Span {
+        start: start as u32,
+        end: end as u32,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(input: &str) -> Result<Doc, JoseError> {
+        parse_strict(input.as_bytes().to_vec(), "t")
+    }
 
     #[test]
     fn table() {
@@ -184,14 +835,214 @@ mod tests {
             ("{", false),
         ];
         for (input, ok) in cases {
-            assert_eq!(parse_strict(input.as_bytes(), "t").is_ok(), *ok, "{input}");
+            assert_eq!(parse(input).is_ok(), *ok, "{input}");
         }
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let err = parse_strict(deep.as_bytes(), "claims").unwrap_err();
+        let err = parse(&deep).unwrap_err();
         assert!(matches!(err, JoseError::Malformed(_)), "{err:?}");
+        assert!(err.message().contains("recursion limit"), "{err:?}");
+    }
+
+    #[test]
+    fn messages() {
+        let msg = |s: &str| parse(s).unwrap_err().to_string();
+        assert_eq!(
+            msg(r#"{"a":1,"b":2,"a":3}"#),
+            r#"t has a duplicate member name "a""#
+        );
+        assert_eq!(
+            msg(r#"{"b\u0000":1,"b":{"c":1,"c":2}}"#),
+            "t contains a NUL character (\\u0000), which PostgreSQL cannot store"
+        );
+        assert_eq!(
+            msg(r#"{"x":{"c":1,"c":2},"y":"\u0000"}"#),
+            r#"t has a duplicate member name "c""#
+        );
+        // A syntax error wins over a duplicate, with serde_json's message.
+        assert_eq!(
+            msg(r#"{"a":1,"a":2} x"#),
+            "t is not valid JSON: trailing characters at line 1 column 15"
+        );
+        assert_eq!(
+            msg("{\"a\":\"\u{ff}\"\u{1}}"),
+            "t is not valid JSON: expected `,` or `}` at line 1 column 10"
+        );
+        let not_utf8 = parse_strict(b"{\"a\":\"\xff\"}".to_vec(), "t").unwrap_err();
+        assert!(
+            not_utf8.message().starts_with("t is not valid JSON: "),
+            "{not_utf8}"
+        );
+    }
+
+    #[test]
+    fn nodes_read_back() {
+        let doc = parse(
+            r#" {"s":"plain","e":"tab\there \u00e9 \ud83d\ude00","n":-1.5e3,"t":true,"f":false,
+                "z":null,"a":[1,[2,3],{"k":"v"},[]],"o":{"p":{"q":[]}},"last":0} "#,
+        )
+        .unwrap();
+        let root = doc.root();
+        assert_eq!(root.get("s").unwrap().as_str(), Some("plain"));
+        assert_eq!(root.get("e").unwrap().as_str(), Some("tab\there é 😀"));
+        assert!(matches!(
+            root.get("n").unwrap().kind(),
+            Kind::Number("-1.5e3")
+        ));
+        assert!(matches!(root.get("t").unwrap().kind(), Kind::Bool(true)));
+        assert!(matches!(root.get("z").unwrap().kind(), Kind::Null));
+        assert!(matches!(
+            root.get("last").unwrap().kind(),
+            Kind::Number("0")
+        ));
+        assert!(root.get("missing").is_none());
+        let Kind::Array(a) = root.get("a").unwrap().kind() else {
+            panic!()
+        };
+        assert_eq!(a.len(), 4);
+        assert_eq!(doc.counts(), (12, 6));
+        let names: Vec<&str> = root.jsonb_members().map(|(k, _)| k).collect();
+        assert_eq!(names, ["a", "e", "f", "n", "o", "s", "t", "z", "last"]);
+        let (_, o) = root.jsonb_members().nth(4).unwrap();
+        assert_eq!(o.jsonb_members().map(|(k, _)| k).collect::<Vec<_>>(), ["p"]);
+        assert_eq!(root.get("s").unwrap().jsonb_members().len(), 0);
+        let many = parse(
+            r#"{"bb":1,"a":1,"ab":1,"abcdefghij":1,"abcdefghia":1,"abcdefgh":1,"abcdefgg":1,"é":1,"z":1,"":1}"#,
+        )
+        .unwrap();
+        let names: Vec<&str> = many.root().jsonb_members().map(|(k, _)| k).collect();
+        let mut want = names.clone();
+        want.sort_by(|a, b| jsonb_key_order(a, b));
+        assert_eq!(names, want);
+        assert_eq!(names[0], "");
+        let expected: Value = serde_json::from_str(doc.text()).unwrap();
+        assert_eq!(doc.to_value(), expected);
+        assert_eq!(
+            serde_json::to_string(&doc.to_value()).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn depth_limit_matches_serde_json() {
+        for depth in [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1] {
+            for (open, close) in [("[", "]"), ("{\"k\":", "}")] {
+                let text = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+                let ours = parse(&text).is_ok();
+                let theirs = serde_json::from_str::<Value>(&text).is_ok();
+                assert_eq!(ours, theirs, "depth {depth} {open}");
+                assert_eq!(ours, depth <= MAX_DEPTH, "depth {depth} {open}");
+            }
+        }
+    }
+
+    /// Every input that either parser accepts, the other accepts too (duplicates and NUL
+    /// aside), with the same value: hand-picked edge cases, then many generated mutations.
+    #[test]
+    fn agrees_with_serde_json() {
+        let mut inputs: Vec<String> = [
+            "",
+            " ",
+            "1",
+            "-",
+            "-0",
+            "01",
+            "1.",
+            ".5",
+            "1.5",
+            "1e5",
+            "1E+5",
+            "1e-5",
+            "1e",
+            "1e+",
+            "-01",
+            "00",
+            "1.0e",
+            "2.5E-3",
+            "-1.5e300",
+            "1e400",
+            "123456789012345678901234567890",
+            "true",
+            "tru",
+            "truex",
+            "nul",
+            "null",
+            "false ",
+            "\"\"",
+            "\"a",
+            "\"\\\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\u00e9\"",
+            "\"\\uD83D\\uDE00\"",
+            "\"\\uD83D\"",
+            "\"\\uDE00\"",
+            "\"\\uD83Dx\"",
+            "\"\\uD83D\\u0041\"",
+            "\"\t\"",
+            "\"\u{7f}\"",
+            "\"\u{1}\"",
+            "[]",
+            "[1,]",
+            "[,1]",
+            "[1 2]",
+            "{}",
+            "{,}",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "{1:1}",
+            "{\"a\" : 1 , \"b\" : [ ] }",
+            "\u{feff}{}",
+            "{}\u{0}",
+            "[\"\\/\\b\\f\\n\\r\\t\"]",
+            "\r\n\t[1]\r\n",
+            "[1]]",
+            "[[1]",
+            "{\"a\":1}}",
+            "[true,false,null]",
+            "[-]",
+            "[+1]",
+            "[0x1]",
+            "[Infinity]",
+            "[NaN]",
+            "[1.5e+]",
+            "{\"é\":\"ü\"}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Mutations of a claims-like document: each byte deleted, each byte replaced by a few
+        // JSON-significant characters.
+        let base = r#"{"sub":"user_1","n":[1,-2.5e3,{"o":null}],"b":true,"s":"a\"\\\u00e9"}"#;
+        let bytes = base.as_bytes();
+        for i in 0..bytes.len() {
+            let mut cut = bytes.to_vec();
+            cut.remove(i);
+            inputs.push(String::from_utf8_lossy(&cut).into_owned());
+            for c in [
+                b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'0', b'e', b'-', b' ',
+            ] {
+                let mut m = bytes.to_vec();
+                m[i] = c;
+                inputs.push(String::from_utf8_lossy(&m).into_owned());
+            }
+        }
+        for input in &inputs {
+            let theirs = serde_json::from_str::<Value>(input);
+            match parse(input) {
+                Ok(doc) => {
+                    let theirs = theirs.unwrap_or_else(|e| panic!("{input:?}: serde: {e}"));
+                    assert_eq!(doc.to_value(), theirs, "{input:?}");
+                }
+                Err(e) if e.message().contains("is not valid JSON") => {
+                    assert!(theirs.is_err(), "{input:?}: ours {e}");
+                }
+                Err(_) => {} // duplicate or NUL: valid JSON, refused on purpose
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Token verification core of `pg_jwt_claims`: plain Rust over `&str` and
-//! `serde_json::Value`, with no Postgres or pgrx dependency, so it can be unit
-//! tested with `cargo test`.
+//! strictly parsed JSON documents ([`Doc`]), with no Postgres or pgrx
+//! dependency, so it can be unit tested with `cargo test`.
 //!
 //! The pgrx glue reads settings, calls this API, caches results and maps
 //! [`JoseError`] kinds to SQLSTATEs. Overview:
@@ -44,8 +44,8 @@ mod tests;
 
 use std::fmt;
 
-use serde_json::Value;
-
+#[allow(unused_imports)]
+pub use json::{Doc, Item, Kind};
 #[allow(unused_imports)]
 pub use keys::{Key, KeyFamily, KeySet};
 pub use sign::sign;
@@ -246,7 +246,7 @@ impl fmt::Display for Alg {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Jws {
     /// The protected header (JSON object).
-    pub header: Value,
+    pub header: Doc,
     /// The payload octets, base64url-decoded, not interpreted.
     pub payload: Vec<u8>,
     /// The verified algorithm.
@@ -259,11 +259,9 @@ pub struct Jws {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified {
     /// The protected header (JSON object).
-    pub header: Value,
-    /// The claims set (a JSON object).
-    pub claims: Value,
-    /// The claims set as the token carries it (valid, strict JSON text).
-    pub claims_text: String,
+    pub header: Doc,
+    /// The claims set (a JSON object), with the text the token carries.
+    pub claims: Doc,
     /// `exp` as a NumericDate, if present.
     pub exp: Option<f64>,
     /// `nbf` as a NumericDate, if present.
@@ -309,11 +307,16 @@ pub fn verify_signature(
         prepared.signature_b64,
     )?;
     Ok(Jws {
-        header: prepared.header.value,
+        header: prepared.header.doc,
         payload: prepared.payload,
         alg: prepared.alg,
         kid: prepared.header.kid,
     })
+}
+
+/// Strictly parses a claims set (as [`verify`] does after the signature check).
+pub fn parse_claims(bytes: Vec<u8>) -> Result<Doc, JoseError> {
+    json::parse_strict(bytes, "claims")
 }
 
 /// Verifies a JWT: [`verify_signature`] with `policy.algorithms`, then the
@@ -322,17 +325,14 @@ pub fn verify_signature(
 /// `azp`, claim types).
 pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Verified, JoseError> {
     let jws = verify_signature(token, keys, policy.algorithms)?;
-    let claims = json::parse_strict(&jws.payload, "claims")?;
-    if !claims.is_object() {
+    let claims = json::parse_strict(jws.payload, "claims")?;
+    if !claims.root().is_object() {
         return Err(JoseError::Malformed("claims are not a JSON object".into()));
     }
-    let times = validate_claims(&claims, policy)?;
-    let claims_text = String::from_utf8(jws.payload)
-        .map_err(|_| JoseError::Malformed("claims are not UTF-8".into()))?;
+    let times = validate_claims(claims.root(), policy)?;
     Ok(Verified {
         header: jws.header,
         claims,
-        claims_text,
         exp: times.exp,
         nbf: times.nbf,
         iat: times.iat,

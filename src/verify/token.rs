@@ -5,7 +5,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 use serde_json::Value;
 
-use super::{json, quoted, Alg, JoseError};
+use super::json::{self, Doc, Item, Kind};
+use super::{quoted, Alg, JoseError};
 
 /// base64url exactly as RFC 7515 §2 wants it: URL-safe alphabet, no `=`
 /// padding, no whitespace or other characters, and non-zero trailing bits in
@@ -25,6 +26,17 @@ pub(crate) fn b64url_decode(input: &str, what: &str) -> Result<Vec<u8>, JoseErro
             "{what} is not valid base64url (RFC 7515 §2: URL-safe alphabet, no padding)"
         ))
     })
+}
+
+/// The length of a strictly decoded base64url signature, decoded on the stack when it fits
+/// (every RSA signature up to 8192 bits does): the crypto backend decodes it again.
+fn signature_len(input: &str) -> Result<usize, JoseError> {
+    let mut buf = [0u8; 1024];
+    match B64URL.decode_slice(input, &mut buf) {
+        Ok(len) => Ok(len),
+        // Too long for the buffer, or invalid: the allocating decode says which.
+        Err(_) => b64url_decode(input, "token signature").map(|v| v.len()),
+    }
 }
 
 /// base64url without padding.
@@ -51,8 +63,13 @@ pub(crate) fn split(token: &str) -> Result<Segments<'_>, JoseError> {
             "JWS JSON serialization is not supported; expected the compact form header.payload.signature".into(),
         ));
     }
-    let dots = token.bytes().filter(|b| *b == b'.').count();
-    if dots != 2 {
+    // Exactly two dots, found with memchr (tokens run to kilobytes).
+    let parts = token
+        .split_once('.')
+        .and_then(|(header, rest)| Some((header, rest.split_once('.')?)))
+        .filter(|(_, (_, signature))| !signature.contains('.'));
+    let Some((header, (payload, signature))) = parts else {
+        let dots = token.bytes().filter(|b| *b == b'.').count();
         let extra = if dots == 4 {
             " (five segments: an encrypted JWE, which is not supported)"
         } else {
@@ -62,13 +79,6 @@ pub(crate) fn split(token: &str) -> Result<Segments<'_>, JoseError> {
             "token must have 3 dot-separated segments, found {}{extra}",
             dots + 1
         )));
-    }
-    let mut parts = token.splitn(3, '.');
-    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(JoseError::Malformed(
-            "token must have 3 dot-separated segments".into(),
-        ));
     };
     if header.is_empty() {
         return Err(JoseError::Malformed("token header segment is empty".into()));
@@ -86,7 +96,7 @@ pub(crate) fn split(token: &str) -> Result<Segments<'_>, JoseError> {
 
 /// A decoded, structurally valid JOSE header.
 pub(crate) struct Header {
-    pub value: Value,
+    pub doc: Doc,
     pub alg: String,
     pub kid: Option<String>,
 }
@@ -95,12 +105,15 @@ pub(crate) struct Header {
 /// string `alg` and, if present, a string `kid`.
 pub(crate) fn parse_header(segment: &str) -> Result<Header, JoseError> {
     let bytes = b64url_decode(segment, "token header")?;
-    let value = json::parse_strict(&bytes, "token header")?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| JoseError::Malformed("token header is not a JSON object".into()))?;
-    let alg = match obj.get("alg") {
-        Some(Value::String(s)) => s.clone(),
+    let doc = json::parse_strict(bytes, "token header")?;
+    let obj = doc.root();
+    if !obj.is_object() {
+        return Err(JoseError::Malformed(
+            "token header is not a JSON object".into(),
+        ));
+    }
+    let alg = match obj.get("alg").map(Item::kind) {
+        Some(Kind::String(s)) => s.to_owned(),
         Some(_) => {
             return Err(JoseError::Malformed(
                 "token header \"alg\" is not a string".into(),
@@ -108,36 +121,36 @@ pub(crate) fn parse_header(segment: &str) -> Result<Header, JoseError> {
         }
         None => return Err(JoseError::Malformed("token header has no \"alg\"".into())),
     };
-    let kid = match obj.get("kid") {
+    let kid = match obj.get("kid").map(Item::kind) {
         None => None,
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Kind::String(s)) => Some(s.to_owned()),
         Some(_) => {
             return Err(JoseError::Malformed(
                 "token header \"kid\" is not a string".into(),
             ))
         }
     };
-    Ok(Header { value, alg, kid })
+    Ok(Header { doc, alg, kid })
 }
 
 /// RFC 7515 §4.1.11: `crit` lists extensions the recipient must understand.
 /// We implement none, so any listed name makes the token unusable; a `crit`
 /// that is empty, not an array, or lists non-strings is malformed.
-pub(crate) fn check_crit(header: &Value) -> Result<(), JoseError> {
+pub(crate) fn check_crit(header: Item) -> Result<(), JoseError> {
     let Some(crit) = header.get("crit") else {
         return Ok(());
     };
-    let Some(list) = crit.as_array() else {
+    let Kind::Array(list) = crit.kind() else {
         return Err(JoseError::Malformed(
             "token header \"crit\" is not an array".into(),
         ));
     };
-    let Some(first) = list.first() else {
+    let Some(first) = list.clone().next() else {
         return Err(JoseError::Malformed(
             "token header \"crit\" is an empty array".into(),
         ));
     };
-    if list.iter().any(|v| !v.is_string()) {
+    if list.clone().any(|v| v.as_str().is_none()) {
         return Err(JoseError::Malformed(
             "token header \"crit\" lists a non-string".into(),
         ));
@@ -170,10 +183,10 @@ pub fn decode(token: &str) -> Result<Decoded, JoseError> {
     let header = parse_header(seg.header)?;
     b64url_decode(seg.signature, "token signature")?;
     let payload_bytes = b64url_decode(seg.payload, "token payload")?;
-    let payload = json::parse_strict(&payload_bytes, "token payload")?;
+    let payload = json::parse_strict(payload_bytes, "token payload")?;
     Ok(Decoded {
-        header: header.value,
-        payload,
+        header: header.doc.to_value(),
+        payload: payload.to_value(),
     })
 }
 
@@ -194,7 +207,7 @@ pub(crate) fn prepare<'a>(
     let seg = split(token)?;
     let header = parse_header(seg.header)?;
     let alg = Alg::from_name(&header.alg)?;
-    check_crit(&header.value)?;
+    check_crit(header.doc.root())?;
     if !algorithms.is_empty() && !algorithms.iter().any(|a| a == alg.name()) {
         return Err(JoseError::Rejected(format!(
             "algorithm {} is not allowed",
@@ -202,16 +215,15 @@ pub(crate) fn prepare<'a>(
         )));
     }
     let payload = b64url_decode(seg.payload, "token payload")?;
-    let signature = b64url_decode(seg.signature, "token signature")?;
-    if signature.is_empty() {
+    let signature = signature_len(seg.signature)?;
+    if signature == 0 {
         return Err(JoseError::Rejected("token has no signature".into()));
     }
     if let Some(len) = alg.fixed_signature_len() {
-        if signature.len() != len {
+        if signature != len {
             return Err(JoseError::Rejected(format!(
-                "invalid signature: {} signatures are {len} bytes, got {}",
+                "invalid signature: {} signatures are {len} bytes, got {signature}",
                 alg.name(),
-                signature.len()
             )));
         }
     }
@@ -282,8 +294,8 @@ mod tests {
             (r#"{"alg":"HS256","crit":[1]}"#, Some("Malformed")),
         ];
         for (h, want) in cases {
-            let v: Value = serde_json::from_str(h).unwrap();
-            let got = check_crit(&v).err().map(|e| e.kind_name());
+            let doc = json::parse_strict(h.as_bytes().to_vec(), "h").unwrap();
+            let got = check_crit(doc.root()).err().map(|e| e.kind_name());
             assert_eq!(got, *want, "{h}");
         }
     }

@@ -1,8 +1,7 @@
 //! JWT claim validation (RFC 7519 §4.1), separate from signature checking so
 //! the glue can cache a verified token and re-check only the time window.
 
-use serde_json::{Map, Value};
-
+use super::json::{Item, Kind, Members};
 use super::{quoted, JoseError};
 
 /// What [`validate_claims`] / [`super::verify`] require of a token.
@@ -102,18 +101,19 @@ pub fn check_time(
 /// `iss` and `sub`, when present, are strings; `aud`, when present, is a
 /// string or an array of strings. Then, as configured: issuer, audience,
 /// authorized party. Errors are [`JoseError::Rejected`].
-pub fn validate_claims(claims: &Value, policy: &Policy) -> Result<TimeClaims, JoseError> {
-    let obj = claims
-        .as_object()
-        .ok_or_else(|| JoseError::Malformed("claims are not a JSON object".into()))?;
-    let times = TimeClaims {
-        exp: numeric_date(obj, "exp")?,
-        nbf: numeric_date(obj, "nbf")?,
-        iat: numeric_date(obj, "iat")?,
+pub fn validate_claims(obj: Item, policy: &Policy) -> Result<TimeClaims, JoseError> {
+    let Kind::Object(members) = obj.kind() else {
+        return Err(JoseError::Malformed("claims are not a JSON object".into()));
     };
-    let iss = string_claim(obj, "iss")?;
-    string_claim(obj, "sub")?;
-    let aud = audience_claim(obj)?;
+    let claims = Registered::find(members);
+    let times = TimeClaims {
+        exp: numeric_date(claims.exp, "exp")?,
+        nbf: numeric_date(claims.nbf, "nbf")?,
+        iat: numeric_date(claims.iat, "iat")?,
+    };
+    let iss = string_claim(claims.iss, "iss")?;
+    string_claim(claims.sub, "sub")?;
+    let aud = audience_claim(claims.aud)?;
     check_time(times.exp, times.nbf, times.iat, policy.now, policy.leeway)?;
 
     if let Some(expected) = policy.issuer {
@@ -152,9 +152,9 @@ pub fn validate_claims(claims: &Value, policy: &Policy) -> Result<TimeClaims, Jo
     }
 
     if !policy.authorized_parties.is_empty() {
-        match obj.get("azp") {
+        match claims.azp.map(Item::kind) {
             None => return Err(JoseError::Rejected("token has no azp claim".into())),
-            Some(Value::String(azp)) => {
+            Some(Kind::String(azp)) => {
                 if !policy.authorized_parties.iter().any(|p| p == azp) {
                     return Err(JoseError::Rejected(format!(
                         "authorized party not accepted: got {}",
@@ -172,12 +172,44 @@ pub fn validate_claims(claims: &Value, policy: &Policy) -> Result<TimeClaims, Jo
     Ok(times)
 }
 
-fn numeric_date(obj: &Map<String, Value>, name: &str) -> Result<Option<f64>, JoseError> {
-    match obj.get(name) {
+/// The registered claims that validation reads, found in one pass over the members.
+#[derive(Default)]
+struct Registered<'d> {
+    exp: Option<Item<'d>>,
+    nbf: Option<Item<'d>>,
+    iat: Option<Item<'d>>,
+    iss: Option<Item<'d>>,
+    sub: Option<Item<'d>>,
+    aud: Option<Item<'d>>,
+    azp: Option<Item<'d>>,
+}
+
+impl<'d> Registered<'d> {
+    fn find(members: Members<'d>) -> Registered<'d> {
+        let mut found = Registered::default();
+        for (name, value) in members {
+            let slot = match name {
+                "exp" => &mut found.exp,
+                "nbf" => &mut found.nbf,
+                "iat" => &mut found.iat,
+                "iss" => &mut found.iss,
+                "sub" => &mut found.sub,
+                "aud" => &mut found.aud,
+                "azp" => &mut found.azp,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        found
+    }
+}
+
+fn numeric_date(claim: Option<Item>, name: &str) -> Result<Option<f64>, JoseError> {
+    match claim.map(Item::kind) {
         None => Ok(None),
-        Some(Value::Number(n)) => match n.as_f64() {
+        Some(Kind::Number(n)) => match n.parse::<f64>() {
             // 1e400 reads as infinity: a token that never expires is not a NumericDate.
-            Some(v) if v.is_finite() => Ok(Some(v)),
+            Ok(v) if v.is_finite() => Ok(Some(v)),
             _ => Err(JoseError::Rejected(format!(
                 "invalid {name} claim: not a NumericDate"
             ))),
@@ -188,24 +220,23 @@ fn numeric_date(obj: &Map<String, Value>, name: &str) -> Result<Option<f64>, Jos
     }
 }
 
-fn string_claim<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, JoseError> {
-    match obj.get(name) {
+fn string_claim<'a>(claim: Option<Item<'a>>, name: &str) -> Result<Option<&'a str>, JoseError> {
+    match claim.map(Item::kind) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Kind::String(s)) => Ok(Some(s)),
         Some(_) => Err(JoseError::Rejected(format!(
             "invalid {name} claim: not a string"
         ))),
     }
 }
 
-fn audience_claim(obj: &Map<String, Value>) -> Result<Option<Vec<&str>>, JoseError> {
+fn audience_claim(claim: Option<Item<'_>>) -> Result<Option<Vec<&str>>, JoseError> {
     let bad =
         || JoseError::Rejected("invalid aud claim: not a string or an array of strings".into());
-    match obj.get("aud") {
+    match claim.map(Item::kind) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(vec![s.as_str()])),
-        Some(Value::Array(items)) => items
-            .iter()
+        Some(Kind::String(s)) => Ok(Some(vec![s])),
+        Some(Kind::Array(items)) => items
             .map(|v| v.as_str().ok_or_else(bad))
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
@@ -252,7 +283,12 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::json::{parse_strict, Doc};
     use serde_json::json;
+
+    fn doc(claims: &serde_json::Value) -> Doc {
+        parse_strict(claims.to_string().into_bytes(), "claims").unwrap()
+    }
 
     #[test]
     fn rfc3339() {
@@ -366,7 +402,7 @@ mod tests {
         with_azp.authorized_parties = &azp_list;
         let plain = Policy::new(1000);
         // (claims, policy, expected error fragment or "" for Ok)
-        let cases: Vec<(Value, &Policy, &str)> = vec![
+        let cases: Vec<(serde_json::Value, &Policy, &str)> = vec![
             (json!({}), &plain, ""),
             (json!({"exp": 1001, "nbf": 1000, "iat": 999}), &plain, ""),
             (json!({"exp": "1001"}), &plain, "invalid exp claim: not a NumericDate"),
@@ -397,7 +433,8 @@ mod tests {
             (json!({"azp": 1}), &plain, ""),
         ];
         for (claims, policy, frag) in cases {
-            let got = validate_claims(&claims, policy);
+            let doc = doc(&claims);
+            let got = validate_claims(doc.root(), policy);
             match (got, frag) {
                 (Ok(_), "") => {}
                 (Ok(_), f) => panic!("{claims} accepted, wanted error {f}"),
@@ -415,7 +452,7 @@ mod tests {
         let long = "x".repeat(500);
         let mut p = Policy::new(0);
         p.issuer = Some("a");
-        let e = validate_claims(&json!({ "iss": long }), &p)
+        let e = validate_claims(doc(&json!({ "iss": long })).root(), &p)
             .unwrap_err()
             .to_string();
         assert!(e.len() < 200, "{e}");
