@@ -23,6 +23,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("claims_parse", claims_parse),
     ("clerk_decode", clerk_decode),
     ("clerk_v2", clerk_v2),
+    ("json_strict", json_strict),
 ];
 
 /// Error messages never echo a whole token, key material or the secret (STYLE.md, verify docs).
@@ -115,24 +116,25 @@ pub fn token_verify(data: &[u8]) {
 fn check_verify(token: &str, keys: &KeySet, policy: &Policy) {
     match verify::verify(token, keys, policy) {
         Ok(v) => {
-            assert!(v.claims.is_object());
-            assert_eq!(v.header.get("alg"), Some(&Value::from(v.alg.name())));
+            assert!(v.claims.root().is_object());
+            let (header, claims) = (v.header.to_value(), v.claims.to_value());
+            assert_eq!(header.get("alg"), Some(&Value::from(v.alg.name())));
             if !policy.algorithms.is_empty() {
                 assert!(policy.algorithms.iter().any(|a| a == v.alg.name()));
             }
             let decoded = verify::decode(token).expect("a verified token decodes");
-            assert_eq!(decoded.header, v.header);
-            assert_eq!(decoded.payload, v.claims);
+            assert_eq!(decoded.header, header);
+            assert_eq!(decoded.payload, claims);
             let jws = verify::verify_signature(token, keys, policy.algorithms)
                 .expect("a verified token's signature verifies");
             assert_eq!(jws.alg, v.alg);
             verify::check_time(v.exp, v.nbf, v.iat, policy.now, policy.leeway)
                 .expect("a verified token is inside its time window");
             if let Some(issuer) = policy.issuer {
-                assert_eq!(v.claims.get("iss"), Some(&Value::from(issuer)));
+                assert_eq!(claims.get("iss"), Some(&Value::from(issuer)));
             }
             if !policy.authorized_parties.is_empty() {
-                let azp = v.claims.get("azp").and_then(Value::as_str);
+                let azp = claims.get("azp").and_then(Value::as_str);
                 assert!(policy
                     .authorized_parties
                     .iter()
@@ -696,5 +698,57 @@ fn assert_complete(claims: &Value, perms: &[String]) {
                 assert!(perms.contains(&key), "{key} missing from {perms:?}");
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// json_strict
+
+/// The strict JSON parser against `serde_json`: what one accepts the other accepts, with the
+/// same value, except text that repeats a member name or holds `\u0000` (refused on purpose,
+/// and said so). Object keys come back in jsonb's order, each once.
+pub fn json_strict(data: &[u8]) {
+    let theirs = serde_json::from_slice::<Value>(data);
+    match verify::parse_claims(data.to_vec()) {
+        Ok(doc) => {
+            let theirs = theirs.expect("serde_json refuses JSON the strict parser accepted");
+            assert_eq!(doc.to_value(), theirs);
+            check_key_order(doc.root());
+        }
+        Err(e) => {
+            assert!(matches!(e, JoseError::Malformed(_)), "{e:?}");
+            let m = e.message();
+            if theirs.is_ok() {
+                assert!(
+                    m.contains("duplicate member name") || m.contains("NUL character"),
+                    "valid JSON refused: {m}"
+                );
+            } else {
+                assert!(m.starts_with("claims is not valid JSON"), "{m}");
+            }
+        }
+    }
+}
+
+/// Every object's keys in jsonb's order (length, then bytes), strictly increasing.
+fn check_key_order(item: verify::Item) {
+    match item.kind() {
+        verify::Kind::Object(members) => {
+            let sorted: Vec<(&str, verify::Item)> = item.jsonb_members().collect();
+            assert_eq!(sorted.len(), members.len());
+            for pair in sorted.windows(2) {
+                let (a, b) = (pair[0].0, pair[1].0);
+                assert!(
+                    (a.len(), a.as_bytes()) < (b.len(), b.as_bytes()),
+                    "{a:?} {b:?}"
+                );
+            }
+            for (name, value) in sorted {
+                assert!(item.get(name).is_some(), "{name:?} not found");
+                check_key_order(value);
+            }
+        }
+        verify::Kind::Array(elements) => elements.for_each(check_key_order),
+        _ => {}
     }
 }
