@@ -226,6 +226,20 @@ SQL
     )
     record "verify.repeated.$alg" "$(per_call_us "$line" 100000)"
   done
+  # For scale: the same scan calling nothing, and the same claims texts made into jsonb by
+  # jsonb_in (what any function returning them as jsonb pays at least).
+  n=$(q -c "select n from keys where alg = 'HS256'")
+  q -c "create table payloads as select i, payload::text as claims from tokens, jwt_decode(tok) where alg = 'HS256'"
+  line=$(q -v runs="$RUNS" <<'SQL'
+select bench_runs('select count(octet_length(tok)) from tokens where alg = ''HS256''', :runs);
+SQL
+  )
+  record verify.floor.scan "$(per_call_us "$line" "$n")"
+  line=$(q -v runs="$RUNS" <<'SQL'
+select bench_runs('select count(claims::jsonb) from payloads', :runs);
+SQL
+  )
+  record verify.floor.jsonb_in "$(per_call_us "$line" "$n")"
 }
 # Converts "ms ms …" for N calls into "µs µs …" per call.
 per_call_us() { tr ' ' '\n' <<<"$1" | awk -v n="$2" '{ printf "%s%.4f", (NR > 1 ? " " : ""), $1 * 1000 / n }'; }
@@ -418,6 +432,8 @@ report() {
     row "$alg raw primitive, RustCrypto" "crypto.rust-crypto.$alg" µs "$(num "$(calc "$p_rc / $p_aws")")x aws-lc-rs"
   done
   row "RS256 raw primitive, aws-lc-rs, key as PKCS#1 DER instead of (n, e)" "crypto.aws-lc-rs.RS256-der" µs ""
+  row "reference: the same scan of the HS256 tokens calling nothing (\`octet_length(tok)\`)" verify.floor.scan µs ""
+  row "reference: their claims texts made jsonb by \`jsonb_in\` (\`claims::jsonb\`)" verify.floor.jsonb_in µs ""
   row "RS256 raw primitive, RustCrypto, key as PKCS#1 DER" "crypto.rust-crypto.RS256-der" µs ""
   echo "| **PostgREST-shaped transactions (pgbench, 2 clients, 5 rounds of 5 s):** | | | | | |" >>"$out/table.md"
   row "policy \`user_id = guide_requesting_user_id()\`" pgbench.guide.tps TPS ""
