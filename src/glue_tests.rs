@@ -314,6 +314,79 @@ mod tests {
         }
     }
 
+    // Test-only functions: a JSON text written by `jsonb::from_doc`, and whether two jsonb
+    // values are the same bytes.
+    crate::callsite::v1_function!(
+        pg_jwt_claims_test_jsonb_of,
+        pg_finfo_pg_jwt_claims_test_jsonb_of,
+        |fcinfo| {
+            let text = crate::callsite::text_arg(fcinfo, 0).unwrap_or_default();
+            let doc = crate::verify::parse_claims(text.as_bytes().to_vec())
+                .unwrap_or_else(|e| crate::verification::sql_error(&e).raise());
+            crate::jsonb::from_doc(&doc).unwrap_or_else(|e| e.raise())
+        }
+    );
+
+    crate::callsite::v1_function!(
+        pg_jwt_claims_test_same_bytes,
+        pg_finfo_pg_jwt_claims_test_same_bytes,
+        |fcinfo| {
+            let bytes = |i: usize| {
+                let arg = (*fcinfo).args.as_slice(2)[i].value;
+                let v = pgrx::pg_sys::pg_detoast_datum(arg.cast_mut_ptr());
+                std::slice::from_raw_parts(v as *const u8, pgrx::varlena::varsize_any(v))
+            };
+            pgrx::pg_sys::Datum::from(bytes(0) == bytes(1))
+        }
+    );
+
+    pgrx::extension_sql!(
+        "CREATE FUNCTION tests.jsonb_of(text) RETURNS jsonb STRICT LANGUAGE c
+             AS 'MODULE_PATHNAME', 'pg_jwt_claims_test_jsonb_of';
+         CREATE FUNCTION tests.same_bytes(jsonb, jsonb) RETURNS bool STRICT LANGUAGE c
+             AS 'MODULE_PATHNAME', 'pg_jwt_claims_test_same_bytes';",
+        name = "test_jsonb_of",
+    );
+
+    /// `jsonb::from_doc` writes the very bytes `jsonb_in` makes of the same text: every JSON
+    /// type at the root and nested, numbers of every form, escapes, key order and lengths,
+    /// and containers past 32 children (where JEntries switch to offsets).
+    #[pg_test]
+    fn jsonb_is_written_byte_for_byte_as_jsonb_in_writes_it() {
+        let many_keys: Vec<String> = (0..70).map(|i| format!("\"k{i}\":{i}")).collect();
+        let many_items: Vec<String> = (0..70).map(|i| format!("[{i},\"{i}\"]")).collect();
+        let mut cases: Vec<String> = [
+            "{}", "[]", "1", "-0", "\"s\"", "true", "false", "null", "[1]", "[[[]]]", "{\"a\":{}}",
+            "[0,-0,1,-1,7,10000,-10000,4102444800,1735689600,999999999999999999,-999999999999999999]",
+            "[1000000000000000000,9223372036854775807,-9223372036854775808,9223372036854775808]",
+            "[1.50,1e2,1E-7,2.5e+3,-1.5e300,0.0001,100.000,123456789012345678901234567890.0001]",
+            "[\"\",\"plain\",\"tab\\there\",\"q\\\"b\\\\s\\/\",\"\\u00e9\\u4e2d\\ud83d\\ude00\",\"é中😀\"]",
+            "{\"bb\":1,\"a\":2,\"ab\":3,\"abcdefghij\":4,\"abcdefghia\":5,\"é\":6,\"\":7,\"z\":[true,null]}",
+            "{\"n\":1.5,\"s\":\"x\",\"t\":true,\"o\":{\"n\":2,\"a\":[1.25,{\"x\":\"yy\"}]},\"z\":null}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        cases.push(format!("{{{}}}", many_keys.join(",")));
+        cases.push(format!("[{}]", many_items.join(",")));
+        cases.push(format!(
+            "{{\"deep\":{}1{}}}",
+            "[".repeat(100),
+            "]".repeat(100)
+        ));
+        cases.push(format!(
+            "{{\"long\":\"{}\",\"n\":3.5}}",
+            "x".repeat(100_000)
+        ));
+        for json in &cases {
+            let literal = json.replace('\'', "''");
+            let same = one(&format!(
+                "select tests.same_bytes(tests.jsonb_of('{literal}'), '{literal}'::jsonb)::text"
+            ));
+            assert_eq!(same.as_deref(), Some("true"), "{json}");
+        }
+    }
+
     // A function whose body panics, through the same entry-point macro as every reader.
     crate::callsite::v1_function!(
         pg_jwt_claims_test_panic,

@@ -13,6 +13,7 @@ mod callsite; // per-call-site answers and the V1 function plumbing
 mod datums; // claim values to Datums with Postgres' own conversions
 mod errors; // SQLSTATEs and the one way to raise
 mod gucs; // settings under pg_jwt_claims.*
+mod jsonb; // a parsed document written as jsonb, byte for byte as jsonb_in would
 mod organizations; // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
 mod source; // where claims come from, and the per-process caches
 mod verification; // jwt_verify(), jwt_decode(), jwt_sign(), jwt_authenticate(), verify mode

@@ -15,9 +15,9 @@
 
 use crate::callsite::{text_arg, utf8, v1_function};
 use crate::claims::Claims;
-use crate::datums;
 use crate::errors::SqlError;
 use crate::gucs;
+use crate::jsonb;
 use crate::source::verification_generation;
 use crate::verify::{self, check_time, JoseError, KeySet, Policy};
 use pgrx::prelude::*;
@@ -84,7 +84,7 @@ pub struct VerifiedToken {
     exp: Option<f64>,
     nbf: Option<f64>,
     iat: Option<f64>,
-    /// The claims as jsonb bytes, built on first use by `jwt_verify`.
+    /// The claims as jsonb bytes, kept once the token is verified again.
     jsonb: OnceCell<Box<[u8]>>,
 }
 
@@ -244,7 +244,6 @@ fn transaction_start() -> i64 {
 }
 
 /// What the caller will read of a verified token.
-#[derive(PartialEq)]
 enum Want {
     Claims,
     /// The claims as jsonb too (`jwt_verify`), built from the parsed document on a miss.
@@ -253,7 +252,7 @@ enum Want {
 
 /// Verifies `token` with `source` keys and the validation settings, using and filling the
 /// verified-token cache. With [`Want::Jsonb`], a token verified now also comes with a new jsonb
-/// of its claims (the cache keeps a copy).
+/// of its claims.
 fn verify_token(
     token: &str,
     source: KeySource,
@@ -286,14 +285,13 @@ fn verify_token(
         algorithms: &validation.algorithms,
     };
     let verified = verify::verify(token, &keys.set, &policy).map_err(|e| sql_error(&e))?;
-    let jsonb = OnceCell::new();
-    let datum = if want == Want::Jsonb {
-        let datum = datums::jsonb_from_doc(&verified.claims)?;
-        let _ = jsonb.set(jsonb_copy(datum));
-        Some(datum)
-    } else {
-        None
+    // The cache keeps a copy of the jsonb only once the token comes again: most distinct
+    // tokens never do.
+    let datum = match want {
+        Want::Jsonb => Some(jsonb::from_doc(&verified.claims)?),
+        Want::Claims => None,
     };
+    let jsonb = OnceCell::new();
     let verified = Rc::new(VerifiedToken {
         claims: Rc::new(Claims::from_verified(verified.claims)),
         exp: verified.exp,
@@ -326,28 +324,24 @@ pub fn verified_claims(token: &str) -> Result<Rc<Claims>, SqlError> {
     verify_token(token, KeySource::Configured, Want::Claims).map(|(v, _)| v.claims.clone())
 }
 
-/// A new jsonb of a verified token's claims: a copy of the bytes the cache keeps.
+/// A new jsonb of a cached token's claims: a copy of the bytes the cache keeps, which are made
+/// from the claims text (strict JSON, parsed again) the first time they are asked for.
 fn claims_jsonb(verified: &VerifiedToken) -> pg_sys::Datum {
-    let bytes = verified.jsonb.get_or_init(|| {
-        // First verified for verify mode: parse its claims text (strict JSON) again.
-        let text = verified.claims.text().as_bytes().to_vec();
-        verify::parse_claims(text)
-            .map_err(|e| sql_error(&e))
-            .and_then(|doc| datums::jsonb_from_doc(&doc))
-            .map(|datum| {
-                let bytes = jsonb_copy(datum);
-                // SAFETY: allocated just above in the current memory context, and not used again.
-                unsafe { pg_sys::pfree(datum.cast_mut_ptr()) };
-                bytes
-            })
-            .unwrap_or_else(|e| e.raise())
-    });
-    // SAFETY: a palloc'd copy of a complete jsonb varlena.
-    unsafe {
-        let copy = pg_sys::palloc(bytes.len()) as *mut u8;
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), copy, bytes.len());
-        pg_sys::Datum::from(copy)
+    if let Some(bytes) = verified.jsonb.get() {
+        // SAFETY: a palloc'd copy of a complete jsonb varlena.
+        return unsafe {
+            let copy = pg_sys::palloc(bytes.len()) as *mut u8;
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), copy, bytes.len());
+            pg_sys::Datum::from(copy)
+        };
     }
+    let text = verified.claims.text().as_bytes().to_vec();
+    let datum = verify::parse_claims(text)
+        .map_err(|e| sql_error(&e))
+        .and_then(|doc| jsonb::from_doc(&doc))
+        .unwrap_or_else(|e| e.raise());
+    let _ = verified.jsonb.set(jsonb_copy(datum));
+    datum
 }
 
 /// The bytes of a jsonb, for the token cache.

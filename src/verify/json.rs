@@ -45,8 +45,6 @@ pub(crate) fn parse_strict(bytes: Vec<u8>, what: &str) -> Result<Doc, JoseError>
         order: Vec::with_capacity(text.len() / 32 + 4),
         key_stack: Vec::with_capacity(text.len() / 32 + 4),
         problem: None,
-        pairs: 0,
-        elements: 0,
     };
     if parser.document().is_err() {
         return Err(syntax(text.as_bytes()));
@@ -56,8 +54,6 @@ pub(crate) fn parse_strict(bytes: Vec<u8>, what: &str) -> Result<Doc, JoseError>
         unescaped,
         order,
         problem,
-        pairs,
-        elements,
         ..
     } = parser;
     if let Some((_, problem)) = problem {
@@ -66,8 +62,6 @@ pub(crate) fn parse_strict(bytes: Vec<u8>, what: &str) -> Result<Doc, JoseError>
             unescaped,
             nodes,
             order,
-            pairs,
-            elements,
         };
         return Err(match problem {
             Problem::Duplicate(index) => JoseError::Malformed(format!(
@@ -84,8 +78,6 @@ pub(crate) fn parse_strict(bytes: Vec<u8>, what: &str) -> Result<Doc, JoseError>
         unescaped,
         nodes,
         order,
-        pairs,
-        elements,
     })
 }
 
@@ -98,9 +90,6 @@ pub struct Doc {
     nodes: Vec<Node>,
     /// Key node indices of every object, each object's in jsonb's key order.
     order: Vec<u32>,
-    /// Members in all objects, and elements in all arrays, of the document.
-    pairs: usize,
-    elements: usize,
 }
 
 /// Byte range `start..end`.
@@ -160,12 +149,6 @@ impl Doc {
             doc: self,
             index: 0,
         }
-    }
-
-    /// Members of all objects and elements of all arrays: what a converter needs to size its
-    /// buffers once.
-    pub fn counts(&self) -> (usize, usize) {
-        (self.pairs, self.elements)
     }
 
     /// The document as a `serde_json::Value` (numbers keep their text).
@@ -280,7 +263,7 @@ impl<'d> Item<'d> {
 
     /// The members of an object in jsonb's key order ([`jsonb_key_order`]); none for other
     /// values.
-    pub fn jsonb_members(self) -> impl ExactSizeIterator<Item = (&'d str, Item<'d>)> {
+    pub fn jsonb_members(self) -> impl ExactSizeIterator<Item = (&'d str, Item<'d>)> + Clone {
         let doc = self.doc;
         let keys = doc.sorted_keys(self.index);
         keys.iter().map(move |&key| {
@@ -415,8 +398,6 @@ struct Parser<'t> {
     key_stack: Vec<SortKey>,
     /// The first problem in document order, by node index.
     problem: Option<(usize, Problem)>,
-    pairs: usize,
-    elements: usize,
 }
 
 impl Parser<'_> {
@@ -569,7 +550,6 @@ impl Parser<'_> {
             len,
             next: self.nodes.len() as u32,
         };
-        self.elements += len as usize;
         self.depth -= 1;
         Ok(())
     }
@@ -612,7 +592,6 @@ impl Parser<'_> {
             next: self.nodes.len() as u32,
             order,
         };
-        self.pairs += len as usize;
         self.depth -= 1;
         Ok(())
     }
@@ -903,7 +882,6 @@ mod tests {
             panic!()
         };
         assert_eq!(a.len(), 4);
-        assert_eq!(doc.counts(), (12, 6));
         let names: Vec<&str> = root.jsonb_members().map(|(k, _)| k).collect();
         assert_eq!(names, ["a", "e", "f", "n", "o", "s", "t", "z", "last"]);
         let (_, o) = root.jsonb_members().nth(4).unwrap();

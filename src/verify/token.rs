@@ -28,14 +28,27 @@ pub(crate) fn b64url_decode(input: &str, what: &str) -> Result<Vec<u8>, JoseErro
     })
 }
 
-/// The length of a strictly decoded base64url signature, decoded on the stack when it fits
-/// (every RSA signature up to 8192 bits does): the crypto backend decodes it again.
+/// The length of the signature once decoded, checked as strictly as [`b64url_decode`] checks
+/// (alphabet, no padding, no length of 4n+1, zero trailing bits) without decoding it: the crypto
+/// backend decodes it again. Any fault is reported by `b64url_decode` itself.
 fn signature_len(input: &str) -> Result<usize, JoseError> {
-    let mut buf = [0u8; 1024];
-    match B64URL.decode_slice(input, &mut buf) {
-        Ok(len) => Ok(len),
-        // Too long for the buffer, or invalid: the allocating decode says which.
-        Err(_) => b64url_decode(input, "token signature").map(|v| v.len()),
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    };
+    let bytes = input.as_bytes();
+    let alphabet = bytes.iter().all(|c| value(*c).is_some());
+    let last = bytes.last().and_then(|c| value(*c)).unwrap_or(0);
+    let (whole, rest) = (bytes.len() / 4 * 3, bytes.len() % 4);
+    match rest {
+        0 if alphabet => Ok(whole),
+        2 if alphabet && last & 0x0f == 0 => Ok(whole + 1),
+        3 if alphabet && last & 0x03 == 0 => Ok(whole + 2),
+        _ => b64url_decode(input, "token signature").map(|v| v.len()),
     }
 }
 
@@ -258,6 +271,34 @@ mod tests {
             "Zg==", "Zm8=", "+/8", "Zm 9v", "Zm9v\n", "Zm9v?", "Zh", "Zm9", "Z", "Zm9vY",
         ] {
             assert!(b64url_decode(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn signature_length_without_decoding() {
+        let inputs = [
+            "",
+            "Zg",
+            "Zm8",
+            "Zm9v",
+            "Zh",
+            "Zm9",
+            "Z",
+            "Zm9vY",
+            "Zg==",
+            "+/8",
+            "-_8",
+            "Zm 9v",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "_w",
+            "_x",
+            "__8",
+            "__9",
+        ];
+        for input in inputs {
+            let decoded = B64URL.decode(input).map(|v| v.len()).map_err(|_| ());
+            let counted = signature_len(input).map_err(|_| ());
+            assert_eq!(counted, decoded, "{input:?}");
         }
     }
 
