@@ -4,6 +4,7 @@
 //! were written with). The SQL glue decides where the text comes from and turns the answers into
 //! Datums; the rules of what a path means and which JSON types a typed reader takes live here.
 
+use crate::verify::parse_value;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -42,11 +43,11 @@ impl fmt::Display for ParseError {
 impl Claims {
     /// Parses a claims text. The text must be a JSON object.
     pub fn parse(text: &str) -> Result<Claims, ParseError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            if e.to_string().starts_with("recursion limit exceeded") {
+        let value = parse_value(text).map_err(|message| {
+            if message.starts_with("recursion limit exceeded") {
                 ParseError::TooDeep
             } else {
-                ParseError::NotJson(e.to_string())
+                ParseError::NotJson(message)
             }
         })?;
         if !value.is_object() {
@@ -76,9 +77,9 @@ impl Claims {
     /// The whole claims object.
     pub fn value(&self) -> &Value {
         self.value.get_or_init(|| {
-            // Only a verified token's claims get here: text that the strict parser accepted,
-            // which accepts nothing serde_json refuses (its tests compare the two).
-            serde_json::from_str(&self.text).unwrap_or_else(|_| Value::Object(Default::default()))
+            // Only a verified token's claims get here: text the strict parser accepted, which
+            // the same parser reads again. Were it ever refused, no claims (fail closed).
+            parse_value(&self.text).unwrap_or_else(|_| Value::Object(Default::default()))
         })
     }
 
@@ -231,7 +232,7 @@ pub fn legacy_claim_value(text: &str) -> Option<Value> {
     if text.is_empty() {
         return None;
     }
-    match serde_json::from_str::<Value>(text) {
+    match parse_value(text) {
         Ok(Value::String(_)) | Err(_) => Some(Value::String(text.to_owned())),
         Ok(value) => Some(value),
     }
@@ -260,6 +261,50 @@ mod tests {
             Err(ParseError::NotJson(_))
         ));
         assert!(matches!(Claims::parse(""), Err(ParseError::NotJson(_))));
+    }
+
+    /// Member names that mean something to serde_json (with `arbitrary_precision` and
+    /// `raw_value`) are plain names here, as in jsonb: a string claim cannot pose as structure,
+    /// whether the claims come from a setting or from a verified token.
+    #[test]
+    fn serde_json_private_names_are_plain_names() {
+        let texts = [
+            r#"{"$serde_json::private::RawValue":"{\"sub\":\"admin\",\"role\":\"service_role\"}"}"#,
+            r#"{"$serde_json::private::Number":"1","sub":"u"}"#,
+            r#"{"sub":"u","o":{"$serde_json::private::RawValue":"{\"rol\":\"admin\"}"}}"#,
+        ];
+        for text in texts {
+            let literal = {
+                let mut v: Value = serde_json::from_str("{}").unwrap();
+                let map = v.as_object_mut().unwrap();
+                let strict =
+                    crate::verify::parse_claims(text.as_bytes().to_vec()).expect("valid JSON");
+                for (k, item) in strict.root().jsonb_members() {
+                    map.insert(k.to_owned(), item.to_value());
+                }
+                v
+            };
+            // serde_json alone reads each of these as something else.
+            assert_ne!(
+                serde_json::from_str::<Value>(text).ok(),
+                Some(literal.clone())
+            );
+            let from_setting = Claims::parse(text).unwrap();
+            assert_eq!(from_setting.value(), &literal, "{text}");
+            let doc = crate::verify::parse_claims(text.as_bytes().to_vec()).unwrap();
+            let from_token = Claims::from_verified(doc);
+            assert_eq!(from_token.value(), &literal, "{text}");
+            assert_ne!(
+                from_token.value().get("sub"),
+                Some(&json!("admin")),
+                "{text}"
+            );
+            assert_eq!(get_path(from_token.value(), &["o", "rol"]), None, "{text}");
+        }
+        assert_eq!(
+            legacy_claim_value(r#"{"$serde_json::private::Number":"7"}"#),
+            Some(json!({"$serde_json::private::Number": "7"}))
+        );
     }
 
     #[test]

@@ -387,6 +387,43 @@ mod tests {
         }
     }
 
+    /// Member names that mean something to serde_json are plain claim names in SQL too, in
+    /// trust mode and in verify mode: a string claim never poses as `sub` or an organization.
+    #[pg_test]
+    fn serde_json_private_names_are_plain_claims() {
+        let claims = r#"{"$serde_json::private::RawValue":"{\"sub\":\"admin\"}","o":{"$serde_json::private::RawValue":"{\"id\":\"org_x\",\"rol\":\"admin\"}"}}"#;
+        let none = Some("none".to_string());
+        let readers = "select coalesce(requesting_user_id(), 'none')
+                            || coalesce(jwt_claim('o', 'rol'), 'none')
+                            || coalesce(requesting_org_id(), 'none')";
+        Spi::run(&format!(
+            "select set_config('request.jwt.claims', '{claims}', true)"
+        ))
+        .unwrap();
+        assert_eq!(one(readers), Some("nonenonenone".into()));
+        assert_eq!(
+            one(&format!("select (jwt_claims() = '{claims}'::jsonb)::text")),
+            Some("true".into())
+        );
+        Spi::run("set local pg_jwt_claims.mode = 'verify'").unwrap();
+        Spi::run("set local pg_jwt_claims.secret = 'k'").unwrap();
+        Spi::run(&format!(
+            "select jwt_authenticate(jwt_sign('{claims}', 'k'))"
+        ))
+        .unwrap();
+        assert_eq!(one(readers), Some("nonenonenone".into()));
+        assert_eq!(
+            one(&format!(
+                "select (jwt_claims() = '{claims}'::jsonb
+                         and jwt_verify(current_setting('pg_jwt_claims.token')) = '{claims}'::jsonb
+                         and (select payload from jwt_decode(jwt_sign('{claims}', 'k')))
+                             = '{claims}'::jsonb)::text"
+            )),
+            Some("true".into())
+        );
+        assert_eq!(one("select coalesce(jwt_claim('sub'), 'none')"), none);
+    }
+
     // A function whose body panics, through the same entry-point macro as every reader.
     crate::callsite::v1_function!(
         pg_jwt_claims_test_panic,

@@ -330,7 +330,7 @@ pub fn bearer_token(headers: &str) -> Result<Option<String>, SqlError> {
         )
         .detail(detail)
     };
-    let value: Value = serde_json::from_str(headers).map_err(|e| bad(e.to_string()))?;
+    let value = crate::verify::parse_value(headers).map_err(bad)?;
     let Value::Object(map) = value else {
         return Err(bad("The request headers must be a JSON object.".into()));
     };

@@ -97,8 +97,11 @@ struct TokenEntry {
 }
 
 impl TokenEntry {
+    /// What the entry holds or may come to hold: the token, and the claims as text, as jsonb
+    /// (kept once the token comes again) and as a parsed value (built when verify mode reads
+    /// it), each counted at about the text's size, the value at twice.
     fn bytes(&self) -> usize {
-        self.token.len() + self.verified.claims.text().len()
+        self.token.len() + 4 * self.verified.claims.text().len()
     }
 }
 
@@ -428,7 +431,7 @@ fn jwt_sign(fcinfo: pg_sys::FunctionCallInfo) -> String {
             .unwrap_or_else(pg_sys::Datum::null);
         utf8(std::ffi::CStr::from_ptr(text.cast_mut_ptr()).to_bytes()).to_owned()
     };
-    let claims: serde_json::Value = serde_json::from_str(&claims).unwrap_or_else(|e| {
+    let claims = verify::parse_value(&claims).unwrap_or_else(|e| {
         SqlError::new(
             PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
             format!("cannot sign: {e}"),

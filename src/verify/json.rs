@@ -24,22 +24,74 @@ pub const MAX_DEPTH: usize = 127;
 /// Parses `bytes` as JSON and applies the duplicate-name and NUL checks.
 /// `what` names the part ("token header", "claims", "token payload") for messages.
 pub(crate) fn parse_strict(bytes: Vec<u8>, what: &str) -> Result<Doc, JoseError> {
-    let syntax = |bytes: &[u8]| match serde_json::from_slice::<Value>(bytes) {
-        Err(e) => JoseError::Malformed(format!("{what} is not valid JSON: {e}")),
-        Ok(_) => JoseError::Malformed(format!("{what} is not valid JSON")),
+    parse(bytes, true).map_err(|failure| {
+        JoseError::Malformed(match failure {
+            Failure::Syntax(Some(message)) => format!("{what} is not valid JSON: {message}"),
+            Failure::Syntax(None) => format!("{what} is not valid JSON"),
+            Failure::TooLarge => format!("{what} is too large"),
+            Failure::Duplicate(name) => {
+                format!(
+                    "{what} has a duplicate member name {}",
+                    super::quoted(&name)
+                )
+            }
+            Failure::Nul => {
+                format!("{what} contains a NUL character (\\u0000), which PostgreSQL cannot store")
+            }
+        })
+    })
+}
+
+/// Parses JSON text into a `serde_json::Value` as jsonb reads it: a repeated member name keeps
+/// its last value, and `\u0000` is kept (the readers refuse it when they return text). The
+/// value is built from the parsed nodes, so no member name means anything: `serde_json` itself,
+/// with the `arbitrary_precision` and `raw_value` features this crate needs, would read an
+/// object whose first key is `$serde_json::private::Number` or `$serde_json::private::RawValue`
+/// as a number or as JSON text to parse again, letting a string claim pose as structure.
+/// The error is `serde_json`'s message (line and column).
+pub fn parse_value(text: &str) -> Result<Value, String> {
+    match parse(text.as_bytes().to_vec(), false) {
+        Ok(doc) => Ok(doc.to_value()),
+        Err(Failure::Syntax(Some(message))) => Err(message),
+        Err(Failure::TooLarge) => Err("JSON text too large".into()),
+        Err(_) => Err("invalid JSON".into()),
+    }
+}
+
+/// Why [`parse`] refused a text.
+enum Failure {
+    /// Not JSON: `serde_json`'s message, when it agrees.
+    Syntax(Option<String>),
+    TooLarge,
+    /// (strict) A member name repeated in one object.
+    Duplicate(String),
+    /// (strict) A `\u0000` escape.
+    Nul,
+}
+
+/// The parser proper; `strict` refuses repeated member names and `\u0000`.
+fn parse(bytes: Vec<u8>, strict: bool) -> Result<Doc, Failure> {
+    // Only for the message: the text is refused whatever serde_json makes of it.
+    let syntax = |bytes: &[u8]| {
+        Failure::Syntax(
+            serde_json::from_slice::<Value>(bytes)
+                .err()
+                .map(|e| e.to_string()),
+        )
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => return Err(syntax(e.as_bytes())),
     };
     if u32::try_from(text.len()).is_err() {
-        return Err(JoseError::Malformed(format!("{what} is too large")));
+        return Err(Failure::TooLarge);
     }
     let mut parser = Parser {
         text: &text,
         bytes: text.as_bytes(),
         pos: 0,
         depth: 0,
+        strict,
         nodes: Vec::with_capacity(text.len() / 8 + 4),
         unescaped: String::new(),
         order: Vec::with_capacity(text.len() / 32 + 4),
@@ -56,29 +108,19 @@ pub(crate) fn parse_strict(bytes: Vec<u8>, what: &str) -> Result<Doc, JoseError>
         problem,
         ..
     } = parser;
-    if let Some((_, problem)) = problem {
-        let doc = Doc {
-            text: String::new(),
-            unescaped,
-            nodes,
-            order,
-        };
-        return Err(match problem {
-            Problem::Duplicate(index) => JoseError::Malformed(format!(
-                "{what} has a duplicate member name {}",
-                super::quoted(doc.string_at(&text, index))
-            )),
-            Problem::Nul => JoseError::Malformed(format!(
-                "{what} contains a NUL character (\\u0000), which PostgreSQL cannot store"
-            )),
-        });
-    }
-    Ok(Doc {
+    let doc = Doc {
         text,
         unescaped,
         nodes,
         order,
-    })
+    };
+    match problem {
+        None => Ok(doc),
+        Some((_, Problem::Duplicate(index))) => Err(Failure::Duplicate(
+            doc.string_at(&doc.text, index).to_owned(),
+        )),
+        Some((_, Problem::Nul)) => Err(Failure::Nul),
+    }
 }
 
 /// A strictly parsed JSON document: its text and its nodes in document order.
@@ -133,7 +175,6 @@ enum Node {
 
 impl Doc {
     /// The JSON text, exactly as received.
-    #[cfg(test)]
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -391,6 +432,8 @@ struct Parser<'t> {
     bytes: &'t [u8],
     pos: usize,
     depth: usize,
+    /// Refuse repeated member names and `\\u0000` (tokens); otherwise keep them (claims texts).
+    strict: bool,
     nodes: Vec<Node>,
     unescaped: String,
     order: Vec<u32>,
@@ -432,10 +475,11 @@ impl Parser<'_> {
     }
 
     fn note(&mut self, index: usize, problem: Problem) {
-        if self
-            .problem
-            .as_ref()
-            .is_none_or(|(first, _)| index < *first)
+        if self.strict
+            && self
+                .problem
+                .as_ref()
+                .is_none_or(|(first, _)| index < *first)
         {
             self.problem = Some((index, problem));
         }

@@ -154,14 +154,14 @@ impl KeySet {
             return parse_pem_public(trimmed).map(|keys| KeySet { keys });
         }
         if trimmed.starts_with('{') {
-            let value: Value = serde_json::from_str(trimmed).map_err(|e| {
+            let value = super::parse_value(trimmed).map_err(|e| {
                 JoseError::InvalidKey(format!(
                     "key material starts with '{{' but is not valid JSON (JWK / JWK Set): {e}"
                 ))
             })?;
             return parse_json_keys(&value).map(|keys| KeySet { keys });
         }
-        if trimmed.starts_with('[') && serde_json::from_str::<Value>(trimmed).is_ok() {
+        if trimmed.starts_with('[') && super::parse_value(trimmed).is_ok() {
             return Err(JoseError::InvalidKey(
                 "a JSON array is not a JWK Set; use {\"keys\": [...]}".into(),
             ));

@@ -45,7 +45,7 @@ mod tests;
 use std::fmt;
 
 #[allow(unused_imports)]
-pub use json::{Doc, Item, Kind};
+pub use json::{parse_value, Doc, Item, Kind};
 #[allow(unused_imports)]
 pub use keys::{Key, KeyFamily, KeySet};
 pub use sign::sign;
