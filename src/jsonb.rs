@@ -29,8 +29,14 @@ thread_local! {
 }
 
 /// A new jsonb of `doc`, palloc'd in the current memory context. Raises 54000 where jsonb's
-/// own limits would (a string or a container past 256 MB, too many members).
+/// own limits would (a string or a container past 256 MB, too many members). In a database
+/// whose encoding is not UTF-8, `jsonb_in` reads the text instead: it converts `\u` escapes
+/// to that encoding (or refuses them), which writing decoded UTF-8 would not.
 pub fn from_doc(doc: &Doc) -> Result<Datum, SqlError> {
+    // SAFETY: reads the database encoding, fixed for the session.
+    if unsafe { pg_sys::GetDatabaseEncoding() } != pg_sys::pg_enc::PG_UTF8 as i32 {
+        return datums::jsonb_from_text(doc.text(), &[]);
+    }
     SCRATCH.with_borrow_mut(|buf| {
         buf.clear();
         buf.extend_from_slice(&[0; 4]);
@@ -142,11 +148,14 @@ fn too_big(what: &str) -> SqlError {
     ))
 }
 
-fn count(n: usize, what: &str) -> Result<u32, SqlError> {
-    if n > pg_sys::JB_CMASK as usize {
+/// The members or elements of one container, within the limit `jsonb_in` has for them
+/// (`JSONB_MAX_PAIRS`, `JSONB_MAX_ELEMS`: what fits one allocation, at most `JB_CMASK`).
+fn count(n: usize, what: &str, size: usize) -> Result<u32, SqlError> {
+    const MAX_ALLOC: usize = 0x3fff_ffff;
+    let max = (MAX_ALLOC / size).min(pg_sys::JB_CMASK as usize);
+    if n > max {
         return Err(limit(format!(
-            "number of jsonb {what} exceeds the maximum allowed ({})",
-            pg_sys::JB_CMASK
+            "number of jsonb {what} exceeds the maximum allowed ({max})"
         )));
     }
     Ok(n as u32)
@@ -169,7 +178,8 @@ fn array<'d>(
     let base = buf.len();
     pad(buf);
     let n = elements.len();
-    let mut header = count(n, "array elements")? | pg_sys::JB_FARRAY;
+    let size = std::mem::size_of::<pg_sys::JsonbValue>();
+    let mut header = count(n, "array elements", size)? | pg_sys::JB_FARRAY;
     if raw_scalar {
         header |= pg_sys::JB_FSCALAR;
     }
@@ -187,7 +197,12 @@ fn object(buf: &mut Vec<u8>, item: Item) -> Result<u32, SqlError> {
     pad(buf);
     let members = item.jsonb_members();
     let n = members.len();
-    let entries = open(buf, count(n, "object pairs")? | pg_sys::JB_FOBJECT, 2 * n);
+    let size = std::mem::size_of::<pg_sys::JsonbPair>();
+    let entries = open(
+        buf,
+        count(n, "object pairs", size)? | pg_sys::JB_FOBJECT,
+        2 * n,
+    );
     let mut total = 0;
     // All the keys, then all the values.
     for (i, (key, _)) in members.clone().enumerate() {

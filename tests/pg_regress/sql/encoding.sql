@@ -22,9 +22,24 @@ from (values
     (8, 'jwt_sign claims', $q$select jwt_sign(E'{"a":"\xff"}', 'k')$q$),
     (9, 'jwt_sign algorithm', $q$select jwt_sign('{"a":1}', 'k', E'HS\xff')$q$),
     (10, 'jwt_authenticate token', $q$select jwt_authenticate(E'\xff')$q$),
-    (11, 'ASCII works', $q$select jwt_verify(jwt_sign('{"sub":"u","exp":4102444800}', 'k'), 'k')$q$)
+    (11, 'ASCII works', $q$select jwt_verify(jwt_sign('{"sub":"u","exp":4102444800}', 'k'), 'k')$q$),
+    (12, 'claims with \u00e9, as jsonb', $q$select jwt_verify('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJcdTAwZTl0XHUwMGU5IiwibiI6MS41fQ.k8SMOOtm9Gy5NoNA_JMjMv2gqCDxnuVHS8HIYgsyXz8', 'k')$q$),
+    (13, 'claims with \u00e9, as text', $q$select jwt_verify('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJcdTAwZTl0XHUwMGU5IiwibiI6MS41fQ.k8SMOOtm9Gy5NoNA_JMjMv2gqCDxnuVHS8HIYgsyXz8', 'k') ->> 'n'$q$)
 ) as cases(n, what, sql)
 order by n;
 select 'alive' as backend;
 \c postgres
 drop database pg_jwt_claims_ascii;
+
+-- In a LATIN1 database, jwt_verify's jsonb is what jsonb_in makes of the claims: \u escapes
+-- become LATIN1 characters. The token's claims are {"sub":"\u00e9t\u00e9","n":1.5}.
+drop database if exists pg_jwt_claims_latin1;
+create database pg_jwt_claims_latin1 encoding 'LATIN1' template template0 lc_collate 'C' lc_ctype 'C';
+\c pg_jwt_claims_latin1
+create extension pg_jwt_claims;
+set client_encoding = 'UTF8';
+select claims, claims = '{"sub":"\u00e9t\u00e9","n":1.5}'::jsonb as same_as_jsonb_in,
+       claims ->> 'sub' = 'été' as sub_is_ete, length(claims ->> 'sub') as sub_length
+from (select jwt_verify('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJcdTAwZTl0XHUwMGU5IiwibiI6MS41fQ.k8SMOOtm9Gy5NoNA_JMjMv2gqCDxnuVHS8HIYgsyXz8', 'k') as claims) v;
+\c postgres
+drop database pg_jwt_claims_latin1;
