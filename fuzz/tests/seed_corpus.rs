@@ -142,5 +142,13 @@ fn write_seed_corpus() {
         "v2-all-scopes",
         r#"{"v":2,"fea":"o:dashboard,u:export,ou:teams,uo:reports","pla":"u:free,o:pro","sts":"pending","act":{"sub":"user_a"},"o":{"id":"org_2","rol":"admin","slg":"acme","per":"manage,read,delete","fpm":"3,6,2"}}"#,
     );
+    for (name, text) in [
+        ("claims", claims.to_string()),
+        ("escapes", r#"{"s":"a\"\\\u00e9\ud83d\ude00","n":[-0,1.5e3,1e400],"o":{"":null,"a":true}}"#.to_string()),
+        ("magic", r#"{"$serde_json::private::RawValue":"{\"sub\":\"admin\"}","o":{"$serde_json::private::Number":"1"}}"#.to_string()),
+        ("duplicate", r#"{"a":1,"b":{"c":1,"c":2}}"#.to_string()),
+    ] {
+        write("json_strict", name, &text);
+    }
     eprintln!("seed corpus written under fuzz/corpus/");
 }
