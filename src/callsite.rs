@@ -225,16 +225,18 @@ pub unsafe fn text_arg<'a>(fcinfo: FunctionCallInfo, i: usize) -> Option<&'a str
 /// Whether every byte is ASCII: 32 bytes a step, which the compiler vectorizes (tokens run to
 /// kilobytes and are checked on every call).
 fn is_ascii(bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(32);
-    let mut high = 0u64;
-    for chunk in &mut chunks {
-        for word in chunk.chunks_exact(8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            high |= u64::from_ne_bytes(w);
-        }
-    }
-    high & 0x8080_8080_8080_8080 == 0 && chunks.remainder().is_ascii()
+    let (chunks, rest) = bytes.as_chunks::<32>();
+    let high = chunks
+        .iter()
+        .fold([0u8; 32], |mut acc, chunk| {
+            for (a, b) in acc.iter_mut().zip(chunk) {
+                *a |= b;
+            }
+            acc
+        })
+        .iter()
+        .fold(0u8, |acc, b| acc | b);
+    high < 0x80 && rest.is_ascii()
 }
 
 /// `bytes` as UTF-8, or 22021.
