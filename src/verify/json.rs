@@ -116,9 +116,9 @@ fn parse(bytes: Vec<u8>, strict: bool) -> Result<Doc, Failure> {
     };
     match problem {
         None => Ok(doc),
-        Some((_, Problem::Duplicate(index))) => Err(Failure::Duplicate(
-            doc.string_at(&doc.text, index).to_owned(),
-        )),
+        Some((_, Problem::Duplicate(index))) => {
+            Err(Failure::Duplicate(doc.string_at(index).to_owned()))
+        }
         Some((_, Problem::Nul)) => Err(Failure::Nul),
     }
 }
@@ -197,18 +197,9 @@ impl Doc {
         self.root().to_value()
     }
 
-    fn string_at<'a>(&'a self, text: &'a str, index: usize) -> &'a str {
-        match self.nodes.get(index) {
-            Some(Node::String {
-                span,
-                escaped: false,
-            }) => span.of(text),
-            Some(Node::String {
-                span,
-                escaped: true,
-            }) => span.of(&self.unescaped),
-            _ => "",
-        }
+    /// The decoded string of node `index`.
+    fn string_at(&self, index: usize) -> &str {
+        string_of(self.nodes.get(index), &self.text, &self.unescaped)
     }
 
     /// The key nodes of the object at `index` in jsonb's key order; empty for other values.
@@ -257,7 +248,7 @@ impl<'d> Item<'d> {
         match doc.nodes.get(self.index) {
             Some(Node::Bool(b)) => Kind::Bool(*b),
             Some(Node::Number(span)) => Kind::Number(span.of(&doc.text)),
-            Some(Node::String { .. }) => Kind::String(doc.string_at(&doc.text, self.index)),
+            Some(Node::String { .. }) => Kind::String(doc.string_at(self.index)),
             Some(Node::Array { len, .. }) => Kind::Array(Elements {
                 doc,
                 index: self.index + 1,
@@ -290,7 +281,7 @@ impl<'d> Item<'d> {
         let keys = doc.sorted_keys(self.index);
         let found = keys
             .binary_search_by(|&key| {
-                let key = doc.string_at(&doc.text, key as usize);
+                let key = doc.string_at(key as usize);
                 key.len()
                     .cmp(&name.len())
                     .then_with(|| key.as_bytes().cmp(name.as_bytes()))
@@ -310,7 +301,7 @@ impl<'d> Item<'d> {
         keys.iter().map(move |&key| {
             let key = key as usize;
             (
-                doc.string_at(&doc.text, key),
+                doc.string_at(key),
                 Item {
                     doc,
                     index: key + 1,
@@ -378,7 +369,7 @@ impl<'d> Iterator for Members<'d> {
             return None;
         }
         self.left -= 1;
-        let name = self.doc.string_at(&self.doc.text, self.index);
+        let name = self.doc.string_at(self.index);
         let value = Item {
             doc: self.doc,
             index: self.index + 1,
@@ -673,17 +664,7 @@ impl Parser<'_> {
 
     /// The decoded string of node `index`.
     fn name_of(&self, index: usize) -> &str {
-        match self.nodes.get(index) {
-            Some(Node::String {
-                span,
-                escaped: false,
-            }) => span.of(self.text),
-            Some(Node::String {
-                span,
-                escaped: true,
-            }) => span.of(&self.unescaped),
-            _ => "",
-        }
+        string_of(self.nodes.get(index), self.text, &self.unescaped)
     }
 }
 
@@ -820,6 +801,22 @@ impl Parser<'_> {
             let d = (*b as char).to_digit(16).ok_or(Syntax)?;
             Ok(acc << 4 | d)
         })
+    }
+}
+
+/// A string node's decoded text: in the document's text when it had no escapes, else in the
+/// decoded strings.
+fn string_of<'a>(node: Option<&Node>, text: &'a str, unescaped: &'a str) -> &'a str {
+    match node {
+        Some(Node::String {
+            span,
+            escaped: false,
+        }) => span.of(text),
+        Some(Node::String {
+            span,
+            escaped: true,
+        }) => span.of(unescaped),
+        _ => "",
     }
 }
 

@@ -325,7 +325,7 @@ pub fn parse_claims(bytes: Vec<u8>) -> Result<Doc, JoseError> {
 /// `azp`, claim types).
 pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Verified, JoseError> {
     let jws = verify_signature(token, keys, policy.algorithms)?;
-    let claims = json::parse_strict(jws.payload, "claims")?;
+    let claims = parse_claims(jws.payload)?;
     if !claims.root().is_object() {
         return Err(JoseError::Malformed("claims are not a JSON object".into()));
     }
