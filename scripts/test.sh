@@ -10,6 +10,12 @@ source "$(dirname "$0")/env.sh"
 bash "$REPO/scripts/setup.sh"
 cd "$REPO"
 cargo fetch --locked >/dev/null
+echo "== the clone stands on its own"
+# Everything the tests read is in the repo: no path to a folder beside the clone may come back.
+if git -C "$REPO" grep -n -I -E '[.][.]/+shared|/shared''/jose-vectors' -- . ':!target'; then
+  echo "the project refers to a folder outside the clone (above): copy what it needs into the repo"
+  exit 1
+fi
 echo "== formatting and lints"
 cargo fmt --check
 cargo clippy --locked --all-targets --features "pg15 pg_test" --no-default-features -- -D warnings

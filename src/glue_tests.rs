@@ -149,11 +149,11 @@ mod tests {
         (verify, mode)
     }
 
-    /// The shared vectors this test reads, embedded when the test is built: the test body runs
+    /// The vectors this test reads (from `tests/vectors`), embedded when the test is built: the test body runs
     /// inside the server, which may not be able to read the clone's directory.
     macro_rules! vectors {
         ($($name:literal),* $(,)?) => {
-            &[$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/jose-vectors/", $name)))),*]
+            &[$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/", $name)))),*]
         };
     }
     const VECTORS: &[(&str, &str)] = vectors![
@@ -180,7 +180,7 @@ mod tests {
             .1
     }
 
-    /// Every hostile case of the shared vectors through jwt_decode, jwt_verify and verify mode:
+    /// Every hostile case of the vectors through jwt_decode, jwt_verify and verify mode:
     /// each ends in a result or a documented SQLSTATE (never XX000), the backend lives on, and
     /// no case the file rejects is ever accepted.
     #[pg_test]

@@ -1,7 +1,7 @@
-//! Known-answer and hostile-input tests against the shared JOSE vectors.
+//! Known-answer and hostile-input tests against the JOSE vectors in `tests/vectors`.
 //!
-//! The vectors are read at test time from `$JOSE_VECTORS`, or else from
-//! `<crate>/../shared/jose-vectors`. A missing directory FAILS the tests.
+//! The vectors are read at test time from `<crate>/tests/vectors` (`$JOSE_VECTORS` overrides).
+//! A missing directory FAILS the tests.
 //! Compiled only under #[cfg(test)] (declared in mod.rs).
 
 use std::collections::BTreeMap;
@@ -20,14 +20,11 @@ fn vectors_dir() -> PathBuf {
     let dir = std::env::var_os("JOSE_VECTORS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/jose-vectors"
-            ))
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors"))
         });
     assert!(
         dir.join("README.md").is_file(),
-        "JOSE test vectors not found at {} (set JOSE_VECTORS=/path/to/shared/jose-vectors)",
+        "JOSE test vectors not found at {} (set JOSE_VECTORS=/path/to/tests/vectors)",
         dir.display()
     );
     dir
