@@ -5,7 +5,9 @@
 # left on a pooled server connection; (2) faults: pg_terminate_backend, statement_timeout and
 # pg_cancel_backend during jwt_verify of a large token, errors in subtransactions, errors after
 # jwt_authenticate; (3) the replica answers as the primary; (4) parallel workers answer as the
-# serial plan; (5) backend memory stays flat over many claim reads and verifications.
+# serial plan; (5) backend memory stays flat over many claim reads (kept and not kept) and
+# verifications, and jwt_claim_array's peak is bounded; (6) Clerk permission expansion is linear
+# and stops on statement_timeout.
 # SQL and pgbench scripts are in tests/stress/. Prints PASS/FAIL per check and "N passed, N
 # failed"; exits 1 on any failure. About 3 minutes with the defaults on 2 cores (debug build):
 # pgbench ~2 min, the jwt_verify memory check ~40 s. Counts (defaults are what the checks need):
@@ -79,7 +81,8 @@ build() {
 }
 
 # The primary, its two databases (trustdb in the default trust mode, verifydb with mode = verify
-# from ALTER DATABASE) and the secret (ALTER SYSTEM: it reaches the replica too).
+# from ALTER DATABASE) and the secret: a file only the server can read, named by ALTER SYSTEM (so
+# it reaches the replica too).
 start_primary() {
   step "starting the primary (port $pport)"
   start_cluster "$version" "$primary" "$pport" 'wal_level = replica' 'max_wal_senders = 4' \
@@ -94,10 +97,11 @@ update pg_proc set probin = :'lib' where probin = '$libdir/pg_jwt_claims';
 SQL
     q primary "$db" -v secret="$secret" -f "$tests/schema.sql"
   done
+  printf '%s\n' "$secret" | as_pg tee "$run/secret" >/dev/null; as_pg chmod 600 "$run/secret"
   # ALTER SYSTEM checks the setting, so this session loads the library first.
-  q primary trustdb -v secret="$secret" <<'SQL'
+  q primary trustdb -v secret_file="$run/secret" <<'SQL'
 select requesting_user_id() is null as library_loaded \gset
-alter system set pg_jwt_claims.secret = :'secret';
+alter system set pg_jwt_claims.secret_file = :'secret_file';
 alter system set pg_jwt_claims.algorithms = 'HS256';
 alter database verifydb set pg_jwt_claims.mode = 'verify';
 select pg_reload_conf() \gset
@@ -343,6 +347,51 @@ SQL
   echo "=> RssAnon $before -> $after kB (+$((after - before)) kB, limit $MEM_LIMIT_KB) over $VERIFIES distinct tokens, all verified to their sub"
 }
 
+# 5. RssAnon growth of a backend over READS claim reads that are never kept: (a) from the legacy
+# per-claim settings, (b) from a claims setting another module owns (here application_name, a
+# built-in setting), both read by name on every call, as in parallel workers.
+memory_uncached() {
+  local how=$1 out before after
+  out=$(q primary trustdb -v how="$how" -v n="$READS" -v warmup=$((READS / 10)) -f "$tests/memory_uncached.sql")
+  echo "$out"
+  before=$(sed -n 's/^before //p' <<<"$out"); after=$(sed -n 's/^after //p' <<<"$out")
+  [ -n "$before" ] && [ -n "$after" ] || die "no RssAnon readings"
+  [ $((after - before)) -le $MEM_LIMIT_KB ] || die "RssAnon grew by $((after - before)) kB (limit $MEM_LIMIT_KB kB)"
+  echo "=> RssAnon $before -> $after kB (+$((after - before)) kB, limit $MEM_LIMIT_KB) over $READS uncached reads ($how)"
+}
+# 5. Peak memory (VmHWM) of jwt_claim_array over a 1 MB array claim of strings and numbers,
+# claims parsing included: less than 10 times the array's size.
+memory_claim_array() {
+  local out before after bytes
+  out=$(q primary trustdb -f "$tests/memory_claim_array.sql")
+  echo "$out"
+  before=$(sed -n 's/^before //p' <<<"$out"); after=$(sed -n 's/^after //p' <<<"$out")
+  bytes=$(sed -n 's/^bytes //p' <<<"$out")
+  [ -n "$before" ] && [ -n "$after" ] && [ -n "$bytes" ] || die "no readings"
+  [ $(((after - before) * 1024)) -lt $((10 * bytes)) ] ||
+    die "peak RSS grew by $((after - before)) kB for a $bytes-byte array (limit 10x)"
+  echo "=> VmHWM $before -> $after kB (+$((after - before)) kB) for a $bytes-byte array: $(((after - before) * 1024 * 10 / bytes))/10 of its size"
+}
+# 6. Clerk permission expansion is linear and cancellable: 1,500 features x 128 permissions
+# answer within a 2 s statement_timeout (quadratic, they took 17 s), and 1 MB adversarial claims
+# end under a 100 ms statement_timeout (an answer, 54000 or 57014) well within 10 s.
+clerk_linear() {
+  local out
+  out=$(timeout 30 "$bindir/psql" -X -At -h "$primary" -p "$pport" -U postgres -d trustdb -v ON_ERROR_STOP=1 -f "$tests/clerk_linear.sql" 2>&1) || die "failed: $out"
+  echo "$out"
+  grep -q '^wide|192000|t|t$' <<<"$out" || die "wrong answers for 1,500 x 128"
+  echo "=> 1,500 features x 128 permissions: 192,000 permissions listed and checked within a 2 s statement_timeout"
+}
+clerk_adversarial() {
+  local out t0=$SECONDS
+  out=$(timeout 10 "$bindir/psql" -X -At -h "$primary" -p "$pport" -U postgres -d trustdb -f "$tests/clerk_adversarial.sql" 2>&1) ||
+    die "did not end within 10 s (or psql failed): $out"
+  echo "$out"
+  grep -Eq '^(bytes [0-9]+)$' <<<"$out" || die "no claims size"
+  [ "$(grep -c '^ended$' <<<"$out")" = 3 ] || die "not every call ended"
+  echo "=> 1 MB adversarial Clerk claims: each call ended under statement_timeout = 100ms ($((SECONDS - t0)) s in all)"
+}
+
 main() {
   [ $((TXNS % CLIENTS)) = 0 ] || { echo "PGJC_STRESS_TXNS must be a multiple of PGJC_STRESS_CLIENTS"; exit 2; }
   build
@@ -382,6 +431,13 @@ main() {
   step "5. backend memory"
   check "5.1 memory over $READS claim reads with changing claims" memory_claims
   check "5.2 memory over $VERIFIES jwt_verify calls of distinct tokens" memory_verify
+  check "5.3 memory over $READS uncached reads, legacy settings" memory_uncached legacy
+  check "5.4 memory over $READS uncached reads, a setting another module owns" memory_uncached unowned
+  check "5.5 peak memory of jwt_claim_array over a 1 MB array" memory_claim_array
+
+  step "6. Clerk permissions: linear and cancellable"
+  check "6.1 1,500 features x 128 permissions within 2 s" clerk_linear
+  check "6.2 1 MB adversarial claims end under statement_timeout" clerk_adversarial
 
   echo "total run time: $((SECONDS - started)) s; logs in $logs"
   echo "$passed passed, $failed failed"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, a type-check of every supported PostgreSQL version,
-# then on PostgreSQL 15 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test) and
-# the SQL contract (pg_regress), then on 15 the release and upgrade checks, the path from the
-# guide, the pgTAP example, the reliability suite, and the .deb with a trusted install.
+# then on PostgreSQL 15 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test), the
+# SQL contract (pg_regress) and the attacks on verify mode (security-test.sh), then on 15 the
+# release and upgrade checks, the path from the guide, the pgTAP example, the reliability suite,
+# and the .deb with a trusted install.
 # Set-up included; idempotent.
 # PGJC_VERSIONS="pg15" limits the versions.
 set -euo pipefail
@@ -29,6 +30,9 @@ for v in ${PGJC_VERSIONS:-pg15 pg18}; do
 
   echo "== $v: pg_regress suite"
   bash "$REPO/scripts/regress.sh" "$v"
+
+  echo "== $v: attacks on verify mode as a plain role, with and without preloading"
+  bash "$REPO/scripts/security-test.sh" "$v"
 done
 echo "== upgrades, release script, and the path from the guide (pg15)"
 bash "$REPO/scripts/upgrade-test.sh"

@@ -4,14 +4,12 @@
 //! asks `source.rs` for the claims and the core (`claims.rs`) for the value. All are
 //! `STABLE PARALLEL SAFE`; the path readers are `STRICT` (a NULL path gives NULL, as `#>>` does).
 
-use crate::callsite::{serve, v1_function, Answer};
-use crate::claims::{as_bool, as_number_text, as_text_array, get_path, text_of};
+use crate::callsite::{serve, utf8, v1_function, Answer};
+use crate::claims::{as_array, as_bool, as_number_text, get_path, text_of};
 use crate::errors::{wrong_type, SqlError};
 use crate::source::{view, Validity, View};
 use crate::{clerk, datums, gucs};
-use pgrx::pg_sys::Datum;
-use pgrx::FromDatum;
-use std::borrow::Cow;
+use pgrx::pg_sys::{self, Datum};
 
 /// Reads the claims a top-level reader needs and applies `read` to them. `None` claims (no
 /// setting, nothing in the legacy settings) answer NULL.
@@ -110,6 +108,42 @@ v1_function!(
     }
 );
 
+/// The elements of a `text[]` path, `None` when one is NULL. Raises 22021 for an element that
+/// is not UTF-8 (possible in a SQL_ASCII database), as for every other text argument.
+///
+/// # Safety
+/// `array` must be the bytes of a `text[]` varlena.
+unsafe fn path_elements(array: &[u8]) -> Option<Vec<&str>> {
+    unsafe {
+        let array = pg_sys::pg_detoast_datum(array.as_ptr() as *mut pg_sys::varlena);
+        let (mut elements, mut nulls, mut count) = (std::ptr::null_mut(), std::ptr::null_mut(), 0);
+        pg_sys::deconstruct_array(
+            array.cast(),
+            pg_sys::TEXTOID,
+            -1,
+            false,
+            pg_sys::TYPALIGN_INT as std::ffi::c_char,
+            &mut elements,
+            &mut nulls,
+            &mut count,
+        );
+        let count = usize::try_from(count).unwrap_or(0);
+        let mut path = Vec::with_capacity(count);
+        for i in 0..count {
+            if *nulls.add(i) {
+                return None;
+            }
+            let element: *mut pg_sys::varlena = (*elements.add(i)).cast_mut_ptr();
+            let bytes = std::slice::from_raw_parts(
+                pgrx::varlena::vardata_any(element) as *const u8,
+                pgrx::varlena::varsize_any_exhdr(element),
+            );
+            path.push(utf8(bytes));
+        }
+        Some(path)
+    }
+}
+
 /// Reads the `VARIADIC path text[]` argument and the value at that path, then applies `read`.
 /// A NULL path element answers NULL, as `#>>` does.
 unsafe fn at_path(
@@ -121,13 +155,9 @@ unsafe fn at_path(
             let Some(Some(bytes)) = args.first() else {
                 return Ok((Answer::Null, Validity::Generation));
             };
-            let path: Option<Vec<Option<String>>> =
-                Vec::<Option<String>>::from_datum(Datum::from(bytes.as_ptr()), false);
-            let Some(path) = path.and_then(|p| p.into_iter().collect::<Option<Vec<String>>>())
-            else {
+            let Some(path) = path_elements(bytes) else {
                 return Ok((Answer::Null, Validity::Generation));
             };
-            let path: Vec<&str> = path.iter().map(String::as_str).collect();
             let (view, validity) = view(path.first().map_or(&[][..], std::slice::from_ref));
             // A path into the legacy settings only reaches top-level claims.
             let value = view
@@ -220,18 +250,8 @@ v1_function!(
     /// JSON type. Example: `'editor' = any(jwt_claim_array('roles'))`.
     pg_jwt_claims_jwt_claim_array, pg_finfo_pg_jwt_claims_jwt_claim_array,
     |fcinfo| {
-        at_path(fcinfo, |value, path| match as_text_array(value) {
-            Ok(Some(items)) => {
-                let mut texts = Vec::with_capacity(items.len());
-                for (item, raw) in items.into_iter().zip(value.and_then(|v| v.as_array()).into_iter().flatten()) {
-                    texts.push(match item {
-                        Some(Cow::Borrowed(s)) => Some(s.to_owned()),
-                        Some(Cow::Owned(_)) => datums::jsonb_text(raw, path)?.map(Cow::into_owned),
-                        None => None,
-                    });
-                }
-                datums::text_array(texts, path)
-            }
+        at_path(fcinfo, |value, path| match as_array(value) {
+            Ok(Some(items)) => datums::json_text_array(items, path),
             Ok(None) => Ok(Answer::Null),
             Err(wrong) => Err(wrong_type(path, &wrong)),
         })

@@ -8,12 +8,14 @@
 //! no copy. That is what lets `user_id = requesting_user_id()` in a policy cost about what
 //! `user_id = (select requesting_user_id())` costs.
 //!
-//! *Lifetime.* The record and the Datums live in `fn_mcxt`, the memory of the call site itself,
-//! which outlives every use of a value the call site returned. When the claims change, the old
-//! Datum is left where it is (a value returned earlier in the statement may still be in use) and
-//! a new one is allocated. A call site keeps at most [`RETAINED_BYTES`] of such values; past
-//! that it stops caching by-reference answers and copies each into the caller's memory, so a
-//! plpgsql loop that changes the claims millions of times in one transaction stays flat.
+//! *Lifetime.* Every answer is computed in the caller's memory (the executor's per-call or
+//! per-tuple context), so whatever the computation allocates, and every answer that is not kept,
+//! goes when the caller's memory is reset. An answer that is kept is copied once into `fn_mcxt`,
+//! the memory of the call site itself, which outlives every use of a value the call site
+//! returned. When the claims change, the old copy is left where it is (a value returned earlier
+//! in the statement may still be in use). A call site keeps at most [`RETAINED_BYTES`] of such
+//! copies; past that it stops keeping by-reference answers, so a plpgsql loop that changes the
+//! claims millions of times in one transaction stays flat.
 //!
 //! *Safety.* An answer is reused only when the generation is the one it was computed at, which
 //! every change of a watched setting bumps; answers from settings read by name are never kept.
@@ -32,7 +34,7 @@ pub enum Answer {
     Null,
     /// A by-value Datum (boolean, bigint, timestamptz).
     Value(Datum),
-    /// A by-reference Datum allocated in the current memory context, of this many bytes.
+    /// A by-reference varlena Datum allocated in the current memory context.
     Varlena(Datum),
 }
 
@@ -49,8 +51,9 @@ struct Site {
 }
 
 /// Serves one call of a claim reader: the cached answer when the generation and the argument
-/// bytes match, else `compute` (run in the call site's memory so its answer can be kept).
-/// `compute` returns the answer and how long it stays right.
+/// bytes match, else `compute`, run in the caller's memory. `compute` returns the answer and
+/// how long it stays right; an answer that stays right past this call is copied into the call
+/// site's memory and kept.
 ///
 /// # Safety
 /// `fcinfo` must be the call's own, and every argument a varlena (or NULL).
@@ -77,37 +80,36 @@ pub unsafe fn serve(
             return site.value;
         }
 
-        let keep_values = site.retained < RETAINED_BYTES;
-        let context = if keep_values {
-            (*flinfo).fn_mcxt
-        } else {
-            pg_sys::CurrentMemoryContext
-        };
-        let previous = pg_sys::MemoryContextSwitchTo(context);
-        let computed = compute(args);
-        pg_sys::MemoryContextSwitchTo(previous);
-        let (answer, validity) = match computed {
+        let (answer, validity) = match compute(args) {
             Ok(done) => done,
             Err(err) => err.raise(),
         };
-
         let (isnull, value, bytes) = match answer {
             Answer::Null => (true, Datum::null(), 0),
             Answer::Value(v) => (false, v, 0),
             Answer::Varlena(v) => (false, v, varsize_any(v.cast_mut_ptr())),
         };
-        // A by-reference answer built outside fn_mcxt must not be kept.
-        let cacheable = validity != Validity::Call && (bytes == 0 || keep_values);
-        if cacheable {
-            site.retained += bytes;
-            store_key(site, (*flinfo).fn_mcxt, args);
-            site.generation = generation;
-            site.validity = validity;
-            site.isnull = isnull;
-            site.value = value;
-        } else {
+        let cacheable =
+            validity != Validity::Call && (bytes == 0 || site.retained < RETAINED_BYTES);
+        if !cacheable {
             site.generation = 0;
+            (*fcinfo).isnull = isnull;
+            return value;
         }
+        let kept = if bytes == 0 {
+            value
+        } else {
+            // The answer was built in the caller's memory: keep a copy where the site lives.
+            let copy = pg_sys::MemoryContextAlloc((*flinfo).fn_mcxt, bytes);
+            ptr::copy_nonoverlapping(value.cast_mut_ptr::<u8>(), copy.cast::<u8>(), bytes);
+            Datum::from(copy)
+        };
+        site.retained += bytes;
+        store_key(site, (*flinfo).fn_mcxt, args);
+        site.generation = generation;
+        site.validity = validity;
+        site.isnull = isnull;
+        site.value = kept;
         (*fcinfo).isnull = isnull;
         value
     }

@@ -206,11 +206,9 @@ pub fn as_number_text(value: Option<&Value>) -> Typed<&str> {
 
 /// A JSON array; each element as `#>>` would give it (strings unescaped, JSON null as `None`,
 /// other values as JSON text).
-pub fn as_text_array(value: Option<&Value>) -> Typed<Vec<Option<Cow<'_, str>>>> {
-    typed(value, "array", |v| {
-        v.as_array()
-            .map(|items| items.iter().map(text_of).collect())
-    })
+/// A JSON array's elements.
+pub fn as_array(value: Option<&Value>) -> Typed<&[Value]> {
+    typed(value, "array", |v| v.as_array().map(Vec::as_slice))
 }
 
 /// `#>>` for one value: strings unescaped, JSON null as `None`, anything else as JSON text.
@@ -384,11 +382,12 @@ mod tests {
                 wanted: "number"
             })
         );
-        let arr = as_text_array(v.get("a")).unwrap().unwrap();
+        let arr = as_array(v.get("a")).unwrap().unwrap();
+        let arr: Vec<Option<Cow<str>>> = arr.iter().map(text_of).collect();
         let arr: Vec<Option<&str>> = arr.iter().map(|x| x.as_deref()).collect();
         assert_eq!(arr, vec![Some("x"), Some("1"), None, Some(r#"{"k":1}"#)]);
         assert_eq!(
-            as_text_array(v.get("n")).unwrap_err(),
+            as_array(v.get("n")).unwrap_err(),
             WrongType {
                 found: "number",
                 wanted: "array"

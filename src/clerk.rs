@@ -25,6 +25,8 @@
 //!   a bitmask with a bit set at or beyond the length of `o.per`; a bitmask too wide for
 //!   128 bits (e.g. a 200-digit number).
 //! - `org_permissions()` returns `None` for any of the above, never a partial list.
+//! - Every loop is linear in the claims (or, for `org_permissions()`, in its bounded output)
+//!   and is a cancellation point.
 //! - Empty or whitespace-only items are ignored in `fea` and `pla`, and an empty string is
 //!   an empty list (Clerk emits `""` for none). In the *positional* lists `o.per` and
 //!   `o.fpm`, an empty item inside a non-empty list is malformed, because dropping it would
@@ -37,7 +39,9 @@
 //! - Nothing here panics: no `unwrap`, no indexing, checked shifts only. This runs inside
 //!   a database backend, where a panic is a user-visible internal error.
 
+use crate::interrupts;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 use std::fmt;
 
 const ORG_PREFIX: &str = "org:";
@@ -92,16 +96,32 @@ pub fn org_slug(claims: &Value) -> Option<&str> {
 
 /// Returns the permissions in the active organization as `org:<feature>:<permission>` keys.
 ///
-/// `None` without an organization or when the claims are malformed (never a partial list);
-/// `Some(vec![])` with an organization but no permissions. v2 permissions are decoded from
+/// `Ok(None)` without an organization or when the claims are malformed (never a partial list);
+/// `Ok(Some(vec![]))` with an organization but no permissions. v2 permissions are decoded from
 /// `fea`, `o.per` and `o.fpm`; v1 permissions are read from the `org_permissions` array.
-pub fn org_permissions(claims: &Value) -> Option<Vec<String>> {
+/// The expansion takes time and memory linear in its output, which may not pass
+/// [`MAX_EXPANDED_BYTES`] ([`TooLarge`]).
+pub fn org_permissions(claims: &Value) -> Result<Option<Vec<String>>, TooLarge> {
     match active_org(claims) {
-        Org::V2(o) => v2_permissions(claims.as_object()?, o),
-        Org::V1(top) => v1_permissions(top.get("org_permissions")),
-        Org::None => None,
+        Org::V2(o) => match claims
+            .as_object()
+            .and_then(|top| V2Permissions::parse(top, o))
+        {
+            Some(v2) => v2.expand().map(Some),
+            None => Ok(None),
+        },
+        Org::V1(top) => Ok(v1_permissions(top.get("org_permissions"))),
+        Org::None => Ok(None),
     }
 }
+
+/// The most bytes of permission names [`org_permissions`] builds: v2 claims name each
+/// permission once per feature, so a few kilobytes of claims could otherwise ask for gigabytes.
+pub const MAX_EXPANDED_BYTES: usize = 16 << 20;
+
+/// The permissions the claims name take more than [`MAX_EXPANDED_BYTES`] to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge;
 
 /// Whether the user holds `role` in the active organization; accepts `admin` and `org:admin`.
 pub fn has_org_role(claims: &Value, role: &str) -> bool {
@@ -122,7 +142,17 @@ pub fn has_permission(claims: &Value, permission: &str) -> bool {
     if !is_permission_key(&wanted) {
         return false;
     }
-    org_permissions(claims).is_some_and(|held| held.contains(&wanted))
+    // Checked in place, without listing every permission: linear in the claims.
+    match active_org(claims) {
+        Org::V2(o) => claims
+            .as_object()
+            .and_then(|top| V2Permissions::parse(top, o))
+            .is_some_and(|v2| v2.contains(&wanted)),
+        Org::V1(top) => {
+            v1_permissions(top.get("org_permissions")).is_some_and(|held| held.contains(&wanted))
+        }
+        Org::None => false,
+    }
 }
 
 /// Whether a feature from the v2 `fea` claim is enabled.
@@ -214,59 +244,110 @@ fn is_permission_key(key: &str) -> bool {
         .is_some_and(|(feature, perm)| is_name(feature) && is_name(perm))
 }
 
-fn push_unique(list: &mut Vec<String>, item: String) {
-    if !list.contains(&item) {
-        list.push(item);
-    }
-}
-
 fn v1_permissions(value: Option<&Value>) -> Option<Vec<String>> {
     let entries = match value {
         None => return Some(Vec::new()),
         Some(Value::Array(entries)) => entries,
         Some(_) => return None,
     };
+    let mut seen = HashSet::new();
     let mut out = Vec::new();
     for key in entries.iter().filter_map(Value::as_str) {
-        if is_permission_key(key) {
-            push_unique(&mut out, key.to_owned());
+        interrupts::check();
+        if is_permission_key(key) && seen.insert(key) {
+            out.push(key.to_owned());
         }
     }
     Some(out)
 }
 
-fn v2_permissions(top: &Map<String, Value>, o: &Map<String, Value>) -> Option<Vec<String>> {
-    let features = parse_scoped(top.get("fea"))?;
-    let per = parse_positional(o.get("per"))?;
-    if !per.iter().all(|p| is_name(p)) {
-        return None;
-    }
-    let masks = parse_positional(o.get("fpm"))?;
-    // Clerk may omit both for a member without permissions; nothing could be granted.
-    if per.is_empty() && masks.is_empty() {
-        return Some(Vec::new());
+/// v2 organization permissions, validated: the org-scoped features of `fea` in order, the
+/// permission names of `o.per`, and one bitmask over `o.per` per org-scoped feature (`o.fpm`).
+struct V2Permissions<'a> {
+    features: Vec<&'a str>,
+    per: Vec<&'a str>,
+    masks: Vec<u128>,
+}
+
+impl<'a> V2Permissions<'a> {
+    /// `None` when any part is malformed (see the fail-closed rules above).
+    fn parse(top: &'a Map<String, Value>, o: &'a Map<String, Value>) -> Option<Self> {
+        let features = parse_scoped(top.get("fea"))?;
+        let per = parse_positional(o.get("per"))?;
+        if !per.iter().all(|p| is_name(p)) {
+            return None;
+        }
+        let masks = parse_positional(o.get("fpm"))?;
+        // Clerk may omit both for a member without permissions; nothing could be granted.
+        if per.is_empty() && masks.is_empty() {
+            return Some(V2Permissions {
+                features: Vec::new(),
+                per,
+                masks: Vec::new(),
+            });
+        }
+        // One fpm slot per feature whose scope includes the organization, in `fea` order.
+        let features: Vec<&str> = features
+            .iter()
+            .filter(|(scope, _)| scope.org)
+            .map(|(_, name)| *name)
+            .collect();
+        if masks.len() != features.len() {
+            return None;
+        }
+        let masks = masks
+            .iter()
+            .map(|mask| {
+                interrupts::check();
+                parse_mask(mask, per.len())
+            })
+            .collect::<Option<Vec<u128>>>()?;
+        Some(V2Permissions {
+            features,
+            per,
+            masks,
+        })
     }
 
-    // One fpm slot per feature whose scope includes the organization, in `fea` order.
-    let org_features: Vec<&str> = features
-        .iter()
-        .filter(|(scope, _)| scope.org)
-        .map(|(_, name)| *name)
-        .collect();
-    if masks.len() != org_features.len() {
-        return None;
+    /// Whether `org:<feature>:<permission>` is granted.
+    fn contains(&self, wanted: &str) -> bool {
+        let Some((feature, perm)) = wanted
+            .strip_prefix(ORG_PREFIX)
+            .and_then(|rest| rest.split_once(':'))
+        else {
+            return false;
+        };
+        self.features
+            .iter()
+            .zip(&self.masks)
+            .filter(|(f, _)| **f == feature)
+            .any(|(_, mask)| {
+                self.per.iter().enumerate().any(|(bit, p)| {
+                    interrupts::check_every(bit, 64);
+                    *p == perm && mask_has_bit(*mask, bit)
+                })
+            })
     }
 
-    let mut out = Vec::new();
-    for (feature, mask) in org_features.iter().zip(masks) {
-        let mask = parse_mask(mask, per.len())?;
-        for (bit, perm) in per.iter().enumerate() {
-            if mask_has_bit(mask, bit) {
-                push_unique(&mut out, format!("{ORG_PREFIX}{feature}:{perm}"));
+    /// Every granted permission once, in `fea` then `o.per` order.
+    fn expand(&self) -> Result<Vec<String>, TooLarge> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        for (feature, mask) in self.features.iter().zip(&self.masks) {
+            for (bit, perm) in self.per.iter().enumerate() {
+                interrupts::check_every(bit, 64);
+                if mask_has_bit(*mask, bit) && seen.insert((*feature, *perm)) {
+                    bytes += ORG_PREFIX.len() + feature.len() + 1 + perm.len();
+                    if bytes > MAX_EXPANDED_BYTES {
+                        return Err(TooLarge);
+                    }
+                    out.push(format!("{ORG_PREFIX}{feature}:{perm}"));
+                }
             }
         }
+        Ok(out)
     }
-    Some(out)
 }
 
 /// A decimal bitmask over `width` permissions; `None` if not a plain non-negative integer,
@@ -303,8 +384,11 @@ fn parse_positional(value: Option<&Value>) -> Option<Vec<&str>> {
         return Some(Vec::new());
     }
     text.split(',')
-        .map(str::trim)
-        .map(|item| (!item.is_empty()).then_some(item))
+        .map(|item| {
+            interrupts::check();
+            let item = item.trim();
+            (!item.is_empty()).then_some(item)
+        })
         .collect()
 }
 
@@ -326,6 +410,7 @@ fn parse_scoped(value: Option<&Value>) -> Option<Vec<(Scope, &str)>> {
         .map(str::trim)
         .filter(|item| !item.is_empty())
         .map(|item| {
+            interrupts::check();
             let (scope, name) = item.split_once(':')?;
             let scope = match scope {
                 "o" => Scope {
@@ -391,6 +476,7 @@ fn has_scoped(claims: &Value, key: &str, arg: &str) -> Result<bool, ScopeError> 
     };
     let org_active = matches!(active_org(claims), Org::V2(_));
     Ok(entries.iter().any(|(held, held_name)| {
+        interrupts::check();
         *held_name == name && ((wanted.user && held.user) || (wanted.org && held.org && org_active))
     }))
 }
@@ -604,7 +690,7 @@ mod tests {
             if org_id(claims).is_none() {
                 // Without an organization nothing else about it may leak through.
                 assert_eq!((org_role(claims), org_slug(claims)), (None, None), "{name}");
-                assert_eq!(org_permissions(claims), None, "{name}");
+                assert_eq!(org_permissions(claims), Ok(None), "{name}");
             }
         }
     }
@@ -749,7 +835,7 @@ mod tests {
         ];
         for (name, claims, want) in &cases {
             let want = want.map(|p| p.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-            assert_eq!(org_permissions(claims), want, "{name}");
+            assert_eq!(org_permissions(claims), Ok(want), "{name}");
         }
     }
 
@@ -1024,7 +1110,7 @@ mod tests {
         for claims in [&v1, &v2] {
             assert_eq!(
                 org_permissions(claims),
-                Some(vec!["org:org:read".to_owned()])
+                Ok(Some(vec!["org:org:read".to_owned()]))
             );
             assert!(has_permission(claims, "org:org:read"), "{claims}");
             assert!(!has_permission(claims, "org:read"), "{claims}");

@@ -6,7 +6,7 @@ use crate::callsite::Answer;
 use crate::claims::text_of;
 use crate::errors::{untranslatable, SqlError};
 use pgrx::pg_sys::{self, Datum};
-use pgrx::{IntoDatum, PgSqlErrorCode};
+use pgrx::PgSqlErrorCode;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::ffi::CString;
@@ -91,32 +91,175 @@ pub fn bigint(number: &str, path: &[&str]) -> Result<Datum, SqlError> {
     call(pg_sys::numeric_int8, &[n])
 }
 
-/// A timestamptz from NumericDate seconds, as `to_timestamp(double precision)` reads them.
+/// A timestamptz from NumericDate seconds, as `to_timestamp(claim::float8)` reads them: the
+/// number through float8's own input (22003 when it over- or underflows a double), then
+/// `to_timestamp` (22008 when out of range).
 pub fn timestamptz(number: &str, path: &[&str]) -> Result<Datum, SqlError> {
-    let seconds = number
-        .parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite())
-        .ok_or_else(|| {
-            SqlError::new(
-                PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
-                format!(
-                    "claim \"{}\" is out of range for a NumericDate",
-                    path.join(".")
-                ),
-            )
-        })?;
-    // to_timestamp() raises 22008 when out of range.
-    call(
-        pg_sys::float8_timestamptz,
-        &[seconds.into_datum().unwrap_or_else(Datum::null)],
-    )
+    let text = cstring(number, path)?;
+    let seconds = call(pg_sys::float8in, &[Datum::from(text.as_ptr())])?;
+    call(pg_sys::float8_timestamptz, &[seconds])
 }
 
-/// A text[] Datum.
-pub fn text_array(items: Vec<Option<String>>, path: &[&str]) -> Result<Answer, SqlError> {
-    if items.iter().flatten().any(|s| s.contains('\0')) {
+/// The text of a JSON number as jsonb prints it, when that is the text it was written with:
+/// no exponent and no negative zero (which numeric's output normalizes).
+fn canonical_number(text: &str) -> Option<&str> {
+    let exponent = text.bytes().any(|b| b == b'e' || b == b'E');
+    let negative_zero = text.starts_with('-') && !text.bytes().any(|b| matches!(b, b'1'..=b'9'));
+    (!exponent && !negative_zero).then_some(text)
+}
+
+/// Runs `f` in a memory context of its own and frees what it allocated, however many times it
+/// is called: one conversion's garbage never outlives it.
+struct Scratch {
+    context: pg_sys::MemoryContext,
+    parent: pg_sys::MemoryContext,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        // SAFETY: a child of the current context, so it goes with it even if an error unwinds.
+        unsafe {
+            let parent = pg_sys::CurrentMemoryContext;
+            let context = pg_sys::AllocSetContextCreateExtended(
+                parent,
+                c"pg_jwt_claims scratch".as_ptr(),
+                pg_sys::ALLOCSET_SMALL_MINSIZE as usize,
+                pg_sys::ALLOCSET_SMALL_INITSIZE as usize,
+                pg_sys::ALLOCSET_SMALL_MAXSIZE as usize,
+            );
+            Scratch { context, parent }
+        }
+    }
+
+    fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+        // SAFETY: switches to a live context and back; the reset frees only what `f` allocated
+        // there, and `f`'s result is Rust-owned.
+        unsafe {
+            pg_sys::MemoryContextSwitchTo(self.context);
+            let out = f();
+            pg_sys::MemoryContextSwitchTo(self.parent);
+            pg_sys::MemoryContextReset(self.context);
+            out
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // SAFETY: the context is ours and nothing allocated in it is referenced any more; an
+        // error that unwound out of `run` left it current, so switch back first.
+        unsafe {
+            if pg_sys::CurrentMemoryContext == self.context {
+                pg_sys::MemoryContextSwitchTo(self.parent);
+            }
+            pg_sys::MemoryContextDelete(self.context);
+        }
+    }
+}
+
+/// Postgres' `MaxAllocSize`: the largest value a varlena can be.
+const MAX_ALLOC_SIZE: usize = 0x3fff_ffff;
+/// The most elements of an array (Postgres' `MaxArraySize`).
+const MAX_ARRAY_ELEMENTS: usize = MAX_ALLOC_SIZE / size_of::<Datum>();
+
+/// A one-dimensional `text[]` of a JSON array's elements, each as `#>>` gives it (JSON null
+/// elements are NULL). Strings, booleans and plainly written numbers are borrowed as they are;
+/// only other numbers, arrays and objects go through jsonb's own output, one at a time in a
+/// scratch context, so the memory used is about the size of the answer whatever the elements.
+pub fn json_text_array(items: &[Value], path: &[&str]) -> Result<Answer, SqlError> {
+    let scratch = Scratch::new();
+    let mut texts: Vec<Option<Cow<'_, str>>> = Vec::with_capacity(items.len());
+    for item in items {
+        crate::interrupts::check();
+        texts.push(match item {
+            Value::Null => None,
+            Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+            Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            Value::Number(n) => match canonical_number(n.as_str()) {
+                Some(t) => Some(Cow::Borrowed(t)),
+                None => scratch.run(|| jsonb_text(item, path))?,
+            },
+            Value::Array(_) | Value::Object(_) => scratch.run(|| jsonb_text(item, path))?,
+        });
+    }
+    drop(scratch);
+    text_array(&texts, path)
+}
+
+/// A one-dimensional `text[]`, laid out directly in one allocation (no Datum per element).
+/// NUL cannot be stored in text (22P05).
+pub fn text_array<S: AsRef<str>>(texts: &[Option<S>], path: &[&str]) -> Result<Answer, SqlError> {
+    if texts.is_empty() {
+        // SAFETY: an empty array of text, as '{}'::text[] is.
+        return Ok(Answer::Varlena(Datum::from(unsafe {
+            pg_sys::construct_empty_array(pg_sys::TEXTOID)
+        })));
+    }
+    if texts.len() > MAX_ARRAY_ELEMENTS {
+        return Err(array_too_large());
+    }
+    if texts.iter().flatten().any(|t| t.as_ref().contains('\0')) {
         return Err(untranslatable(path));
     }
-    Ok(items.into_datum().map_or(Answer::Null, Answer::Varlena))
+
+    // The layout of `construct_md_array`: header, dimension, lower bound, the null bitmap when
+    // there are NULLs, then each element as a 4-byte-header varlena at an int-aligned offset.
+    let nulls = texts.iter().any(Option::is_none);
+    let header = size_of::<pg_sys::ArrayType>() + 2 * size_of::<i32>();
+    let bitmap = if nulls { texts.len().div_ceil(8) } else { 0 };
+    let data_start = maxalign(header + bitmap);
+    let mut data_len = 0usize;
+    for text in texts.iter().flatten() {
+        crate::interrupts::check_every(data_len, 1 << 16);
+        data_len = intalign(data_len) + pg_sys::VARHDRSZ + text.as_ref().len();
+        if data_len > MAX_ALLOC_SIZE {
+            return Err(array_too_large());
+        }
+    }
+    let total = data_start + data_len;
+    if total > MAX_ALLOC_SIZE {
+        return Err(array_too_large());
+    }
+    // SAFETY: `total` bytes, zeroed (padding included), written within bounds below.
+    unsafe {
+        let base = pg_sys::palloc0(total).cast::<u8>();
+        let array = base.cast::<pg_sys::ArrayType>();
+        pgrx::set_varsize_4b(base.cast(), total as i32);
+        (*array).ndim = 1;
+        (*array).dataoffset = if nulls { data_start as i32 } else { 0 };
+        (*array).elemtype = pg_sys::TEXTOID;
+        let dims = base.add(size_of::<pg_sys::ArrayType>()).cast::<i32>();
+        *dims = texts.len() as i32;
+        *dims.add(1) = 1;
+        let bits = base.add(header);
+        let mut offset = data_start;
+        for (i, text) in texts.iter().enumerate() {
+            let Some(text) = text else { continue };
+            let text = text.as_ref();
+            if nulls {
+                *bits.add(i / 8) |= 1 << (i % 8);
+            }
+            offset = data_start + intalign(offset - data_start);
+            let element = base.add(offset);
+            pgrx::set_varsize_4b(element.cast(), (pg_sys::VARHDRSZ + text.len()) as i32);
+            std::ptr::copy_nonoverlapping(text.as_ptr(), element.add(pg_sys::VARHDRSZ), text.len());
+            offset += pg_sys::VARHDRSZ + text.len();
+        }
+        Ok(Answer::Varlena(Datum::from(base)))
+    }
+}
+
+fn intalign(n: usize) -> usize {
+    n.next_multiple_of(4)
+}
+
+fn maxalign(n: usize) -> usize {
+    n.next_multiple_of(pg_sys::MAXIMUM_ALIGNOF as usize)
+}
+
+fn array_too_large() -> SqlError {
+    SqlError::new(
+        PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        "array size exceeds the maximum allowed",
+    )
 }

@@ -458,4 +458,44 @@ mod tests {
         );
         assert_eq!(one("select 'alive'").as_deref(), Some("alive"));
     }
+
+    /// Every loop whose length the input decides is a cancellation point: with a cancel
+    /// pending, expanding Clerk permissions, checking one and laying out a claim array each stop
+    /// with 57014 instead of running to the end.
+    #[pg_test]
+    fn input_sized_loops_stop_on_a_pending_cancel() {
+        let features: Vec<String> = (1..=1500).map(|i| format!("o:f{i}")).collect();
+        let per: Vec<String> = (1..=128).map(|i| format!("p{i}")).collect();
+        let claims = serde_json::json!({
+            "sub": "u", "v": 2, "fea": features.join(","),
+            "o": {"id": "org_1", "rol": "admin", "per": per.join(","),
+                  "fpm": vec!["340282366920938463463374607431768211455"; 1500].join(",")}
+        });
+        let array: Vec<serde_json::Value> = (0..100_000).map(|i| serde_json::json!(i)).collect();
+        let runs: [(&str, &dyn Fn()); 3] = [
+            ("org_permissions", &|| {
+                let _ = crate::clerk::org_permissions(&claims);
+            }),
+            ("has_permission", &|| {
+                let _ = crate::clerk::has_permission(&claims, "org:f1500:nothing");
+            }),
+            ("claim array", &|| {
+                let _ = crate::datums::json_text_array(&array, &["a"]);
+            }),
+        ];
+        for (what, run) in runs {
+            let stopped = PgTryBuilder::new(std::panic::AssertUnwindSafe(|| {
+                // SAFETY: what a cancel request's signal handler sets.
+                unsafe {
+                    pg_sys::QueryCancelPending = 1;
+                    pg_sys::InterruptPending = 1;
+                }
+                run();
+                false
+            }))
+            .catch_when(PgSqlErrorCode::ERRCODE_QUERY_CANCELED, |_| true)
+            .execute();
+            assert!(stopped, "{what} ran to the end with a cancel pending");
+        }
+    }
 }

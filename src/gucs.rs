@@ -4,6 +4,7 @@
 //! claims generation (see `source.rs`), so cached answers can never outlive the setting they
 //! came from.
 
+use crate::protected;
 use crate::source::{bump_enum, bump_string, bump_verification, bump_verification_int};
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 use std::ffi::{c_char, CStr, CString};
@@ -38,6 +39,7 @@ static PENDING_SESSION: GucSetting<PendingSession> =
 static MODE: GucSetting<Mode> = GucSetting::<Mode>::new(Mode::Trust);
 static TOKEN: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 static SECRET: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static SECRET_FILE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 static JWKS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 static ISSUER: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 static AUDIENCE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
@@ -56,7 +58,36 @@ type StringGuc = (
     pgrx::pg_sys::GucStringAssignHook,
 );
 
+/// Every setting only a superuser (or a role granted SET on it) may set: a value for one of
+/// them that Postgres refuses when the library loads fails closed (see `protected.rs`).
+const PROTECTED: [&CStr; 11] = [
+    c"pg_jwt_claims.claims_setting",
+    c"pg_jwt_claims.pending_session",
+    c"pg_jwt_claims.mode",
+    c"pg_jwt_claims.secret",
+    c"pg_jwt_claims.secret_file",
+    c"pg_jwt_claims.jwks",
+    c"pg_jwt_claims.issuer",
+    c"pg_jwt_claims.audience",
+    c"pg_jwt_claims.authorized_parties",
+    c"pg_jwt_claims.algorithms",
+    c"pg_jwt_claims.leeway",
+];
+
 pub fn init() {
+    let watch = protected::watch(&PROTECTED);
+    define();
+    watch.finish(c"pg_jwt_claims.secret");
+    // SAFETY: reserves the prefix once every setting is defined.
+    unsafe {
+        #[cfg(any(feature = "pg13", feature = "pg14"))]
+        pgrx::pg_sys::EmitWarningsOnPlaceholders(c"pg_jwt_claims".as_ptr());
+        #[cfg(not(any(feature = "pg13", feature = "pg14")))]
+        pgrx::pg_sys::MarkGUCPrefixReserved(c"pg_jwt_claims".as_ptr());
+    }
+}
+
+fn define() {
     // SAFETY: the hooks only bump an atomic counter; they cannot panic.
     unsafe {
         GucRegistry::define_string_guc_with_hooks(
@@ -93,13 +124,16 @@ pub fn init() {
             None,
         );
         let secret = GucFlags::SUPERUSER_ONLY | GucFlags::NO_SHOW_ALL;
-        let strings: [StringGuc; 7] = [
+        let strings: [StringGuc; 8] = [
             (c"pg_jwt_claims.token", c"The compact JWT of the current request (verify mode).",
              c"Set transaction-locally by jwt_authenticate(); any role may set it, only a token that verifies counts.",
              &TOKEN, GucContext::Userset, GucFlags::NO_SHOW_ALL, Some(bump_string)),
             (c"pg_jwt_claims.secret", c"HMAC secret for HS256/384/512 tokens.",
-             c"Visible only to superusers. Put it in postgresql.conf or ALTER SYSTEM, not ALTER ROLE/DATABASE.",
+             c"Visible only to superusers once the library is loaded; used only when the library is preloaded. Prefer pg_jwt_claims.secret_file.",
              &SECRET, GucContext::Suset, secret, Some(bump_verification)),
+            (c"pg_jwt_claims.secret_file", c"File holding the HMAC secret for HS256/384/512 tokens.",
+             c"Read by the server; it must have no group or world access (0600, or 0640 when owned by root). One trailing newline is ignored.",
+             &SECRET_FILE, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
             (c"pg_jwt_claims.jwks", c"Verification keys: a JWK Set, a JWK, or PEM public keys.",
              c"Visible only to superusers.",
              &JWKS, GucContext::Suset, secret, Some(bump_verification)),
@@ -131,10 +165,6 @@ pub fn init() {
             Some(bump_verification_int),
             None,
         );
-        #[cfg(any(feature = "pg13", feature = "pg14"))]
-        pgrx::pg_sys::EmitWarningsOnPlaceholders(c"pg_jwt_claims".as_ptr());
-        #[cfg(not(any(feature = "pg13", feature = "pg14")))]
-        pgrx::pg_sys::MarkGUCPrefixReserved(c"pg_jwt_claims".as_ptr());
     }
 }
 
@@ -186,8 +216,22 @@ pub fn secret() -> &'static str {
     text(&SECRET)
 }
 
+pub fn secret_file() -> &'static str {
+    text(&SECRET_FILE)
+}
+
 pub fn jwks() -> &'static str {
     text(&JWKS)
+}
+
+/// Fails closed when a protected setting was refused at load (see `protected.rs`).
+pub fn check_protected() -> Result<(), crate::errors::SqlError> {
+    protected::check()
+}
+
+/// Refuses a secret other roles could read (see `protected.rs`).
+pub fn check_secret(secret: &str) -> Result<(), crate::errors::SqlError> {
+    protected::check_secret(c"pg_jwt_claims.secret", secret)
 }
 
 /// The validation settings, as the core's policy wants them (owned: they are read once per

@@ -5,6 +5,7 @@
 // The pure core:
 mod claims; // the claims object: parsing, paths, JSON types
 mod clerk; // Clerk organizations, roles, permissions, features, plans
+mod interrupts; // cancellation points, wired to Postgres' interrupt check at load
 mod verify; // JWS/JWT decoding, keys, signatures, claim validation, signing
 
 // The Postgres glue (reads settings, calls the core, returns Datums and errors):
@@ -13,8 +14,10 @@ mod callsite; // per-call-site answers and the V1 function plumbing
 mod datums; // claim values to Datums with Postgres' own conversions
 mod errors; // SQLSTATEs and the one way to raise
 mod gucs; // settings under pg_jwt_claims.*
+mod install; // what CREATE EXTENSION checks first (the target schema)
 mod jsonb; // a parsed document written as jsonb, byte for byte as jsonb_in would
 mod organizations; // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
+mod protected; // settings no role may read or weaken before the library loads
 mod source; // where claims come from, and the per-process caches
 mod verification; // jwt_verify(), jwt_decode(), jwt_sign(), jwt_authenticate(), verify mode
 
@@ -25,8 +28,13 @@ mod glue_tests; // #[pg_test]s
 
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    interrupts::install(check_for_interrupts);
     gucs::init();
     source::init();
+}
+
+fn check_for_interrupts() {
+    pgrx::check_for_interrupts!();
 }
 
 /// Required by `cargo pgrx test`.

@@ -100,8 +100,16 @@ v1_function!(
     pg_jwt_claims_jwt_org_permissions, pg_finfo_pg_jwt_claims_jwt_org_permissions,
     |fcinfo| {
         clerk_reader(fcinfo, |c, _| match clerk::org_permissions(c) {
-            Some(perms) => datums::text_array(perms.into_iter().map(Some).collect(), &["o", "per"]),
-            None => Ok(Answer::Null),
+            Ok(Some(perms)) => datums::text_array(&perms.iter().map(|p| Some(p.as_str())).collect::<Vec<_>>(), &["o", "per"]),
+            Ok(None) => Ok(Answer::Null),
+            Err(clerk::TooLarge) => Err(SqlError::new(
+                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                "organization permissions are too large to list",
+            )
+            .detail(format!(
+                "The claims grant permissions whose names take more than {} bytes.",
+                clerk::MAX_EXPANDED_BYTES
+            ))),
         })
     }
 );

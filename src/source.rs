@@ -116,9 +116,9 @@ pub enum Validity {
     Call,
     /// While the claims generation is unchanged.
     Generation,
-    /// While the generation is unchanged and the transaction started at this time (verify
-    /// mode: `exp`, `nbf` and `iat` are judged against the transaction's start).
-    Transaction(i64),
+    /// While the generation is unchanged and the statement started at this time (verify
+    /// mode: `exp`, `nbf` and `iat` are judged against the statement's start).
+    Statement(i64),
 }
 
 impl Validity {
@@ -127,15 +127,17 @@ impl Validity {
         match self {
             Validity::Call => false,
             Validity::Generation => generation_unchanged,
-            Validity::Transaction(start) => generation_unchanged && transaction_start() == start,
+            Validity::Statement(start) => generation_unchanged && statement_start() == start,
         }
     }
 }
 
-/// The current transaction's start (TimestampTz, microseconds).
-pub fn transaction_start() -> i64 {
-    // SAFETY: reads the current transaction's start timestamp.
-    unsafe { pg_sys::GetCurrentTransactionStartTimestamp() }
+/// The current statement's start (TimestampTz, microseconds): what verify mode judges time
+/// claims by, so an answer stays the same within a statement and a token expires between two
+/// statements of one transaction.
+pub fn statement_start() -> i64 {
+    // SAFETY: reads the current statement's start timestamp.
+    unsafe { pg_sys::GetCurrentStatementStartTimestamp() }
 }
 
 struct Current {
@@ -262,6 +264,9 @@ pub fn current() -> (Resolved, Validity) {
     if let Some(hit) = hit {
         return hit;
     }
+    if let Err(err) = gucs::check_protected() {
+        err.raise();
+    }
     let (resolved, validity) = match gucs::mode() {
         gucs::Mode::Trust => trusted(),
         gucs::Mode::Verify => verified(),
@@ -297,7 +302,7 @@ fn trusted() -> (Resolved, Validity) {
 /// Verify mode: only a token that verifies now — `pg_jwt_claims.token`, else the Bearer token
 /// of PostgREST's `request.headers`. The claims setting is never read.
 fn verified() -> (Resolved, Validity) {
-    let validity = Validity::Transaction(transaction_start());
+    let validity = Validity::Statement(statement_start());
     let token = match gucs::token() {
         "" => {
             let (headers, watched) = read_setting(c"request.headers");

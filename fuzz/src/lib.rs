@@ -12,6 +12,9 @@ pub mod claims;
 #[allow(dead_code)]
 #[path = "../../src/clerk.rs"]
 pub mod clerk;
+#[allow(dead_code)]
+#[path = "../../src/interrupts.rs"]
+pub mod interrupts;
 // Public here (private in the extension), so clippy would ask for `KeySet::is_empty`.
 #[allow(dead_code, clippy::len_without_is_empty)]
 #[path = "../../src/verify/mod.rs"]

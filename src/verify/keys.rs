@@ -169,6 +169,28 @@ impl KeySet {
         KeySet::from_secret(material.as_bytes())
     }
 
+    /// Public key material only, for a place that may be readable before it is protected (the
+    /// `pg_jwt_claims.jwks` setting): PEM public keys, a JWK or a JWK Set, without symmetric
+    /// (`oct`) keys. Anything else is an error, never an HMAC secret: a URL or a public text
+    /// pasted there must not become a key anyone can sign with.
+    pub fn parse_public(material: &str) -> Result<KeySet, JoseError> {
+        let trimmed = material.trim();
+        if !(trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.contains("-----BEGIN"))
+        {
+            return Err(JoseError::InvalidKey(
+                "public key material must be a JWK Set, a JWK or PEM public keys".into(),
+            ));
+        }
+        let set = KeySet::parse(trimmed)?;
+        if set.keys.iter().any(|k| k.family == KeyFamily::Hmac) {
+            return Err(JoseError::InvalidKey(
+                "public key material holds a symmetric (oct) key; HMAC secrets belong in the secret setting"
+                    .into(),
+            ));
+        }
+        Ok(set)
+    }
+
     /// An HMAC secret given as raw bytes (e.g. after base64-decoding a
     /// setting). Empty secrets are refused.
     pub fn from_secret(secret: &[u8]) -> Result<KeySet, JoseError> {

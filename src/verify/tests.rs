@@ -19,9 +19,7 @@ use super::*;
 fn vectors_dir() -> PathBuf {
     let dir = std::env::var_os("JOSE_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors"))
-        });
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors")));
     assert!(
         dir.join("README.md").is_file(),
         "JOSE test vectors not found at {} (set JOSE_VECTORS=/path/to/tests/vectors)",

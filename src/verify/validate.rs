@@ -7,7 +7,7 @@ use super::{quoted, JoseError};
 /// What [`validate_claims`] / [`super::verify`] require of a token.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy<'a> {
-    /// Current time in unix seconds (the glue passes the transaction start).
+    /// Current time in unix seconds (the glue passes the statement start).
     pub now: i64,
     /// Clock-skew allowance in seconds for `exp`, `nbf` and `iat`
     /// (negative values are treated as 0).

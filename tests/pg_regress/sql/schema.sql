@@ -52,3 +52,22 @@ rollback;
 -- After the rollback the extension is back in public, as before.
 select extnamespace::regnamespace as schema from pg_extension where extname = 'pg_jwt_claims';
 select requesting_user_id() is null as works_in_public;
+
+-- The extension is trusted: a role that is not a superuser but may create in the database (a
+-- Supabase or Neon database owner) installs it, and its script runs as a superuser. So it
+-- installs only into a schema where that role may create objects: never into pg_catalog or
+-- another role's schema, where it would plant superuser-owned functions (42501).
+begin;
+drop extension pg_jwt_claims;
+create role regress_installer;
+grant create on database :"DBNAME" to regress_installer;
+create schema regress_installer_own authorization regress_installer;
+create schema regress_someone_else;
+set local role regress_installer;
+select regress.expect_error('create extension pg_jwt_claims schema pg_catalog') as into_pg_catalog;
+select regress.expect_error('create extension pg_jwt_claims schema regress_someone_else') as into_another_roles_schema;
+create extension pg_jwt_claims schema regress_installer_own;
+select extnamespace::regnamespace as schema, extowner::regrole as owner
+from pg_extension where extname = 'pg_jwt_claims';
+reset role;
+rollback;

@@ -22,23 +22,21 @@ begin
 end $$;
 select pg_temp.answers_while_switching_mode() as trust_verify_trust;
 
--- 1. The superuser configures verify mode with an HMAC secret (in production: postgresql.conf
---    or ALTER SYSTEM) and a JWK Set holding a second, kid-named HMAC key.
+-- 1. The superuser configures verify mode with an HMAC secret (in production: a secret file,
+--    pg_jwt_claims.secret_file) and a JWK Set holding a kid-named Ed25519 public key. A JWK Set
+--    holds public keys only: an HMAC key there would be a secret in a readable place.
 select 'mode-secret-7f3a9c1e5b2d8046' as secret, 'attacker-secret' as other_secret,
        'jwks-secret-0d9e8f7a6b5c4d3e' as jwks_secret \gset
 set pg_jwt_claims.mode = verify;
 set pg_jwt_claims.secret = :'secret';
-select jsonb_build_object('keys', jsonb_build_array(jsonb_build_object(
-           'kty', 'oct', 'kid', 'service',
-           'k', translate(encode(convert_to(:'jwks_secret', 'utf8'), 'base64'), E'+/=\n', '-_')))) as jwks,
-       jsonb_build_object('kty', 'oct', 'kid', 'service',
-           'k', translate(encode(convert_to(:'jwks_secret', 'utf8'), 'base64'), E'+/=\n', '-_')) as service_jwk
+select '{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"service","x":"OFAxxIjeEGsDRyJo_yjfw2gTBeQLLhoHHSkbLSJVa9k"}]}' as jwks,
+       '{"kty":"OKP","crv":"Ed25519","kid":"service","x":"OFAxxIjeEGsDRyJo_yjfw2gTBeQLLhoHHSkbLSJVa9k","d":"N0NE8C1KqgY9lW4h7O3qfYvvFcJwgWWJsaplDthr0Rw"}' as service_jwk
 \gset
 set pg_jwt_claims.jwks = :'jwks';
 
 select jwt_sign('{"sub":"user_alice","sid":"sess_alice","exp":4102444800,"o":{"id":"org_1","rol":"admin"}}', :'secret') as alice_token,
        jwt_sign('{"sub":"user_bob","sid":"sess_bob","exp":4102444800}', :'secret') as bob_token,
-       jwt_sign('{"sub":"service_job","exp":4102444800}', :'service_jwk', 'HS256') as service_token,
+       jwt_sign('{"sub":"service_job","exp":4102444800}', :'service_jwk', 'EdDSA') as service_token,
        jwt_sign('{"sub":"victim","exp":4102444800}', :'other_secret') as forged_token,
        jwt_sign('{"sub":"victim","exp":1700000000}', :'secret') as expired_token,
        jwt_sign('{"sub":"victim","exp":4102444800,"sts":"pending"}', :'secret') as pending_token
@@ -188,18 +186,20 @@ set local pg_jwt_claims.token = :'forged_token';
 select regress.expect_error('select requesting_user_id()') as bad_token_wins;
 rollback;
 
--- Identity is judged at each transaction's start, never carried over from an earlier one:
--- a session-level token that expires between two transactions stops counting.
+-- Identity is judged at each statement's start, never carried over from an earlier one: a
+-- token that expires during a transaction stops counting at the next statement (one statement
+-- keeps one answer), and so does a session-level token between two transactions.
 reset role;
 set pg_jwt_claims.leeway = 0;
 begin;
-select jwt_sign(jsonb_build_object('sub', 'user_alice', 'exp', floor(extract(epoch from now()))::bigint + 1),
+select jwt_sign(jsonb_build_object('sub', 'user_alice', 'exp', floor(extract(epoch from statement_timestamp()))::bigint + 1),
                 :'secret') as short_token
 \gset
 set pg_jwt_claims.token = :'short_token';
 select requesting_user_id() as at_start;
 select pg_sleep(1.2);
-select requesting_user_id() as later_in_the_same_transaction;
+select regexp_replace(regress.expect_error('select requesting_user_id()'),
+                      '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', '<time>') as later_in_the_same_transaction;
 commit;
 select regexp_replace(regress.expect_error('select requesting_user_id()'),
                       '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', '<time>') as next_transaction;
@@ -395,8 +395,10 @@ reset role;
 
 -- 9. What a preloaded library would rule out: in a new session the library is not loaded yet,
 --    so its settings are placeholders that any role may SET. When the library loads, each value
---    is checked against the role that set it: the client's are refused with a warning, and the
---    configured ones (here from ALTER ROLE … SET) stay.
+--    is checked against the role that set it and the client's are refused with a warning. Any
+--    such refusal fails closed: for the rest of the session every reader raises 42501, and
+--    never answers from what the refusal left. (scripts/security-test.sh attacks the same way
+--    over real connections, with and without preloading.)
 create role regress_verify_login login;
 alter role regress_verify_login set pg_jwt_claims.mode = 'verify';
 alter role regress_verify_login set pg_jwt_claims.secret = :'secret';
@@ -411,6 +413,33 @@ select regress.expect_error('select requesting_user_id()') as forged_token;
 set pg_jwt_claims.token = :'alice_token';
 select requesting_user_id() as configured_secret;
 \c - postgres
+
+-- 10. The secret in a file only the server can read (pg_jwt_claims.secret_file): one trailing
+--     newline is ignored; a file with group or world access, a missing file, or both secret
+--     settings at once are refused (F0000, F0000, 22023); a rotated file is read again at the
+--     next statement. A relative path is relative to the data directory (where the server
+--     runs the programs below, with its umask of 0077).
+begin;
+copy (select :'secret') to program 'cat > pg_jwt_claims_regress_secret';
+set local pg_jwt_claims.mode = verify;
+set local pg_jwt_claims.secret = '';
+set local pg_jwt_claims.jwks = '';
+set local pg_jwt_claims.secret_file = 'pg_jwt_claims_regress_secret';
+set local pg_jwt_claims.token = :'alice_token';
+select requesting_user_id() as from_secret_file;
+set local pg_jwt_claims.secret = :'secret';
+select regress.expect_error('select requesting_user_id()') as both_settings;
+set local pg_jwt_claims.secret = '';
+copy (select :'other_secret') to program 'cat > pg_jwt_claims_regress_secret';
+select regress.expect_error('select requesting_user_id()') as rotated_file;
+set local pg_jwt_claims.token = :'forged_token';
+select requesting_user_id() as signed_with_rotated_secret;
+copy (select :'secret') to program 'cat > pg_jwt_claims_regress_secret && chmod 644 pg_jwt_claims_regress_secret';
+select regress.expect_error('select requesting_user_id()') as world_readable;
+set local pg_jwt_claims.secret_file = 'pg_jwt_claims_no_such_file';
+select regress.expect_error('select requesting_user_id()') as missing_file;
+rollback;
+copy (select 1) to program 'rm -f pg_jwt_claims_regress_secret';
 
 drop table verify_todos;
 drop role regress_verify_client;
