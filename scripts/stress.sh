@@ -319,19 +319,25 @@ parallel_same() {
   echo "=> $users users: count, hash sum and md5 of visible ids equal serial vs parallel; $launched plans with workers launched"
 }
 
-# 5. RssAnon growth of a backend over READS claim reads (claims changing every 1,000 reads).
-memory_claims() {
-  local changes=$((READS / 1000)) out before after
-  out=$(q primary trustdb -v changes="$changes" -v warmup=$((changes / 10)) -f "$tests/memory_claims.sql")
-  echo "$out"
-  before=$(sed -n 's/^before //p' <<<"$out"); after=$(sed -n 's/^after //p' <<<"$out")
+# Checks the "before kB" and "after kB" RssAnon lines of a memory script's output ($1): the
+# growth stays within MEM_LIMIT_KB; $2 says over what, for the summary.
+rss_flat() {
+  local before after
+  before=$(sed -n 's/^before //p' <<<"$1"); after=$(sed -n 's/^after //p' <<<"$1")
   [ -n "$before" ] && [ -n "$after" ] || die "no RssAnon readings"
   [ $((after - before)) -le $MEM_LIMIT_KB ] || die "RssAnon grew by $((after - before)) kB (limit $MEM_LIMIT_KB kB)"
-  echo "=> RssAnon $before -> $after kB (+$((after - before)) kB, limit $MEM_LIMIT_KB) over $READS reads, $changes claims changes"
+  echo "=> RssAnon $before -> $after kB (+$((after - before)) kB, limit $MEM_LIMIT_KB) over $2"
+}
+# 5. RssAnon growth of a backend over READS claim reads (claims changing every 1,000 reads).
+memory_claims() {
+  local changes=$((READS / 1000)) out
+  out=$(q primary trustdb -v changes="$changes" -v warmup=$((changes / 10)) -f "$tests/memory_claims.sql")
+  echo "$out"
+  rss_flat "$out" "$READS reads, $changes claims changes"
 }
 # 5. RssAnon growth of a backend over VERIFIES jwt_verify calls of distinct HS256 tokens.
 memory_verify() {
-  local out before after wrong
+  local out wrong
   q primary trustdb -v secret="$secret" -v n="$VERIFIES" <<'SQL'
 create table stress.mem_tokens as
   select i as id, jwt_sign(jsonb_build_object('sub', 'user_' || i, 'exp', 4102444800), :'secret') as token
@@ -339,25 +345,18 @@ create table stress.mem_tokens as
 SQL
   out=$(q primary trustdb -v secret="$secret" -v warmup=$((VERIFIES / 10)) -f "$tests/memory_verify.sql")
   echo "$out"
-  before=$(sed -n 's/^before //p' <<<"$out"); after=$(sed -n 's/^after //p' <<<"$out")
   wrong=$(sed -n 's/^wrong //p' <<<"$out")
-  [ -n "$before" ] && [ -n "$after" ] || die "no RssAnon readings"
   [ "$wrong" = 0 ] || die "$wrong tokens verified to the wrong sub"
-  [ $((after - before)) -le $MEM_LIMIT_KB ] || die "RssAnon grew by $((after - before)) kB (limit $MEM_LIMIT_KB kB)"
-  echo "=> RssAnon $before -> $after kB (+$((after - before)) kB, limit $MEM_LIMIT_KB) over $VERIFIES distinct tokens, all verified to their sub"
+  rss_flat "$out" "$VERIFIES distinct tokens, all verified to their sub"
 }
-
 # 5. RssAnon growth of a backend over READS claim reads that are never kept: (a) from the legacy
 # per-claim settings, (b) from a claims setting another module owns (here application_name, a
 # built-in setting), both read by name on every call, as in parallel workers.
 memory_uncached() {
-  local how=$1 out before after
+  local how=$1 out
   out=$(q primary trustdb -v how="$how" -v n="$READS" -v warmup=$((READS / 10)) -f "$tests/memory_uncached.sql")
   echo "$out"
-  before=$(sed -n 's/^before //p' <<<"$out"); after=$(sed -n 's/^after //p' <<<"$out")
-  [ -n "$before" ] && [ -n "$after" ] || die "no RssAnon readings"
-  [ $((after - before)) -le $MEM_LIMIT_KB ] || die "RssAnon grew by $((after - before)) kB (limit $MEM_LIMIT_KB kB)"
-  echo "=> RssAnon $before -> $after kB (+$((after - before)) kB, limit $MEM_LIMIT_KB) over $READS uncached reads ($how)"
+  rss_flat "$out" "$READS uncached reads ($how)"
 }
 # 5. Peak memory (VmHWM) of jwt_claim_array over a 1 MB array claim of strings and numbers,
 # claims parsing included: less than 10 times the array's size.
