@@ -30,9 +30,11 @@ sql -d fresh -c "create extension pg_jwt_claims schema s"
 describe fresh > "$dir/fresh.txt"
 status=0
 
-# 1. The current release script, run as CREATE EXTENSION would (MODULE_PATHNAME, schema s).
+# 1. The current release script, run as CREATE EXTENSION would (MODULE_PATHNAME, @extowner@ and
+#    @extschema@ substituted: schema s).
 fresh_db released
-sed -e '/^\\echo/d' -e "s|MODULE_PATHNAME|\$libdir/pg_jwt_claims|g" "$REPO/sql/pg_jwt_claims--$current.sql" \
+sed -e '/^\\echo/d' -e "s|MODULE_PATHNAME|\$libdir/pg_jwt_claims|g" -e 's|@extowner@|postgres|g' -e 's|@extschema@|s|g' \
+    "$REPO/sql/pg_jwt_claims--$current.sql" \
   | sql -d released -c "set search_path = s" -f - >/dev/null
 describe released > "$dir/released.txt"
 if ! diff -u "$dir/released.txt" "$dir/fresh.txt"; then

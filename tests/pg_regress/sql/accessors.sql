@@ -263,3 +263,15 @@ join pg_language l on l.oid = p.prolang
 join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e'
 join pg_extension e on e.oid = d.refobjid and e.extname = 'pg_jwt_claims'
 order by p.proname, arguments;
+
+-- jwt_claim_timestamptz reads a number as the float8 cast does: one that under- or overflows a
+-- double is 22003, never the epoch. jwt_claim_array gives every JSON type exactly as
+-- jsonb_array_elements_text does (numbers as jsonb prints them, objects in jsonb's key order).
+begin;
+select set_config('request.jwt.claims', '{"tiny": 1e-400, "huge": 1e400, "mixed": [1e2, -0, -0.0, 1.50, 2E-3, "x", null, false, {"b": 1, "a": [1, 2]}, 12345678901234567890, "\u00e9"]}', true) is not null as claims_set;
+select regress.expect_error('select jwt_claim_timestamptz(''tiny'')') as tiny,
+       regress.expect_error('select jwt_claim_timestamptz(''huge'')') as huge;
+select jwt_claim_array('mixed'),
+       jwt_claim_array('mixed') = array(select jsonb_array_elements_text(
+           current_setting('request.jwt.claims')::jsonb -> 'mixed')) as same_as_jsonb;
+rollback;

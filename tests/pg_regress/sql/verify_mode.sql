@@ -414,7 +414,21 @@ set pg_jwt_claims.token = :'alice_token';
 select requesting_user_id() as configured_secret;
 \c - postgres
 
--- 10. The secret in a file only the server can read (pg_jwt_claims.secret_file): one trailing
+-- 10. pg_jwt_claims.jwks holds public keys only: a URL (or any other text) pasted there, or an
+--     oct JWK, is refused (22023), never used as an HMAC secret anyone could sign with.
+begin;
+set local pg_jwt_claims.mode = verify;
+set local pg_jwt_claims.secret = '';
+select 'https://example.clerk.accounts.dev/.well-known/jwks.json' as url \gset
+set local pg_jwt_claims.jwks = :'url';
+set local pg_jwt_claims.token = :'forged_token';
+select regress.expect_error(format('select jwt_verify(%L)', jwt_sign('{"sub":"victim","exp":4102444800}', :'url'))) as url_in_jwks,
+       regress.expect_error('select requesting_user_id()') as url_in_jwks_verify_mode;
+set local pg_jwt_claims.jwks = '{"keys":[{"kty":"oct","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"}]}';
+select regress.expect_error(format('select jwt_verify(%L)', jwt_sign('{"sub":"victim","exp":4102444800}', 'secret-secret-secret-secret'))) as oct_in_jwks;
+rollback;
+
+-- 11. The secret in a file only the server can read (pg_jwt_claims.secret_file): one trailing
 --     newline is ignored; a file with group or world access, a missing file, or both secret
 --     settings at once are refused (F0000, F0000, 22023); a rotated file is read again at the
 --     next statement. A relative path is relative to the data directory (where the server
