@@ -59,6 +59,7 @@ prepare() {
   rm -rf "$out"; mkdir -p "$out/keys" "$out/crypto" "$out/lib"; : >"$raw"; : >"$targets"
   step "building (release) and installing into $version"
   install_extension "$version" --release
+  bash "$REPO/scripts/standin.sh" "$version"
   # This run's own copy of the library: other builds may replace the installed one meanwhile.
   cp "$REPO/target/release/libpg_jwt_claims.so" "$out/lib/pg_jwt_claims.so"
   step "building bench/crypto (aws-lc-rs and RustCrypto backends)"
@@ -153,10 +154,13 @@ alter table t enable row level security;
 grant select on t to bench_reader;
 SQL
 }
-# Times `select count(*) from t` as bench_reader under the policy `using (EXPR)`.
+# Times `select count(*) from t` as bench_reader under the policy `using (EXPR)`; with a third
+# argument, the session first loads the stand-in module that defines request.jwt.claims (as
+# Neon's pg_session_jwt does), so another module owns the setting.
 rls_item() {
-  local item=$1 expr=$2 line
-  line=$(q -v expr="$expr" -v runs="$RUNS" <<'SQL'
+  local item=$1 expr=$2 line preload=${3:-}
+  line=$(q -v expr="$expr" -v runs="$RUNS" -v preload="${preload:+load 'pg_jwt_claims_standin';}" <<'SQL'
+:preload
 drop policy if exists p on t;
 create policy p on t using (:expr);
 select set_config('request.jwt.claims', bench_claims('user_42')::text, false) \gset ignored_
@@ -174,6 +178,8 @@ rls_scans() {
   rls_item rls.select "user_id = (select requesting_user_id())"
   rls_item rls.ext "user_id = requesting_user_id()"
   rls_item rls.guide "user_id = guide_requesting_user_id()"
+  rls_item rls.owned.select "user_id = (select requesting_user_id())" owned
+  rls_item rls.owned.ext "user_id = requesting_user_id()" owned
   rls_item helper.permission "jwt_has_permission('org:invoices:read')"
   rls_item helper.org "requesting_org_id() = org_id"
   rls_item helper.exp "jwt_claim_bigint('exp') > 0"
@@ -416,6 +422,8 @@ report() {
   rls_row "\`user_id = (select requesting_user_id())\`" rls.select
   rls_row "\`user_id = requesting_user_id()\`" rls.ext
   rls_row "\`user_id = guide_requesting_user_id()\` (the guide's SQL function)" rls.guide
+  rls_row "\`user_id = (select requesting_user_id())\`, another module owns request.jwt.claims" rls.owned.select
+  rls_row "\`user_id = requesting_user_id()\`, another module owns request.jwt.claims" rls.owned.ext
   rls_row "\`user_id <> ''\` (literal, every row visible: reference)" rls.all_rows
   echo "| **Helpers in policies:** | | | | | |" >>"$out/table.md"
   rls_row "\`jwt_has_permission('org:invoices:read')\`" helper.permission
@@ -450,6 +458,8 @@ report() {
 
   target "requesting_user_id() / (select requesting_user_id()) in the RLS scan" "$(calc "$ext / $sel")" le 1.3
   target "guide's function / requesting_user_id() in the RLS scan (times faster)" "$(calc "$guide / $ext")" ge 50
+  target "requesting_user_id() / (select …) when another module owns request.jwt.claims" \
+    "$(calc "$(median rls.owned.ext) / $(median rls.owned.select)")" le 2
   local all_rows; all_rows=$(median rls.all_rows)
   target "jwt_has_permission() policy / literal" "$(calc "$(median helper.permission) / $lit")" le 1.5 \
     "every row visible: $(num "$(calc "$(median helper.permission) / $all_rows")")x the literal policy with every row visible"

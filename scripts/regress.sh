@@ -7,6 +7,7 @@ source "$(dirname "$0")/env.sh"
 version=${1:-pg15}; shift || true
 dir="$PGJC_RUN/regress-$version"; port=$([ "$version" = pg15 ] && echo 54415 || echo 54418)
 install_extension "$version"
+bash "$REPO/scripts/standin.sh" "$version"   # the module coexistence.sql loads beside this one
 start_cluster "$version" "$dir" "$port"
 trap 'stop_cluster "$dir" "$version"' EXIT
 pg_config="$(pg_config_for "$version")"

@@ -13,6 +13,7 @@ mod accessors; // requesting_user_id(), jwt_claims(), jwt_claim*()
 mod callsite; // per-call-site answers and the V1 function plumbing
 mod datums; // claim values to Datums with Postgres' own conversions
 mod errors; // SQLSTATEs and the one way to raise
+mod guc_records; // Postgres' records of settings, looked up by name in every version
 mod gucs; // settings under pg_jwt_claims.*
 mod install; // what CREATE EXTENSION checks first (the target schema)
 mod jsonb; // a parsed document written as jsonb, byte for byte as jsonb_in would

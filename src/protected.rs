@@ -33,6 +33,7 @@
 //! rule 1 only catches invalid values in the server's own configuration.
 
 use crate::errors::SqlError;
+use crate::guc_records::{find, find_string};
 use pgrx::pg_sys::{self, GucSource};
 use pgrx::PgSqlErrorCode;
 use std::ffi::{c_char, CStr};
@@ -75,28 +76,6 @@ fn record(name: &CStr) -> Option<Sources> {
         source: generic.source,
         reset_source: generic.reset_source,
     })
-}
-
-#[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
-fn find(name: &CStr) -> Option<*mut pg_sys::config_generic> {
-    // SAFETY: looks a setting up without creating a placeholder or raising.
-    let found = unsafe { pg_sys::find_option(name.as_ptr(), false, true, pg_sys::DEBUG1 as i32) };
-    (!found.is_null()).then_some(found)
-}
-
-#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
-fn find(name: &CStr) -> Option<*mut pg_sys::config_generic> {
-    // SAFETY: the array of every setting and its length, as Postgres keeps them; read only.
-    unsafe {
-        let all = pg_sys::get_guc_variables();
-        let count = usize::try_from(pg_sys::GetNumConfigOptions()).unwrap_or(0);
-        (0..count).map(|i| *all.add(i)).find(|&g| {
-            !g.is_null()
-                && CStr::from_ptr((*g).name)
-                    .to_bytes()
-                    .eq_ignore_ascii_case(name.to_bytes())
-        })
-    }
 }
 
 /// The placeholders of the protected settings, noted before the library defines them.
@@ -163,14 +142,10 @@ fn refusal(name: &CStr, source: GucSource::Type) -> Refusal {
 /// The reset value of a defined string setting, read from Postgres' record directly (the
 /// lookup functions refuse superuser-only settings to ordinary roles, and this runs as any).
 fn reset_string(name: &CStr) -> Option<String> {
-    let found = find(name)?;
-    // SAFETY: a defined string setting's record is a config_string; its reset value is a
-    // NUL-terminated string or NULL, copied at once.
+    let found = find_string(name)?;
+    // SAFETY: its reset value is a NUL-terminated string or NULL, copied at once.
     unsafe {
-        if (*found).vartype != pg_sys::config_type::PGC_STRING {
-            return None;
-        }
-        let raw = (*found.cast::<pg_sys::config_string>()).reset_val;
+        let raw = (*found).reset_val;
         (!raw.is_null()).then(|| CStr::from_ptr(raw).to_string_lossy().into_owned())
     }
 }
