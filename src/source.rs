@@ -273,7 +273,14 @@ fn adopt(name: &CStr, adopted: usize) -> Adoption {
     if adopted >= MAX_ADOPTED || !name.to_bytes().contains(&b'.') {
         return Adoption::Never;
     }
-    let Some(record) = crate::guc_records::find(name) else {
+    // A setting that does not exist is the common case in legacy mode, on every call: Postgres'
+    // own lookup (a binary search, or a hash before 16) answers it, not the record scan.
+    // SAFETY: plain lookups by name; neither creates a placeholder nor raises.
+    let exists = unsafe {
+        pg_sys::GetConfigOptionFlags(name.as_ptr(), true) != 0
+            || !pg_sys::GetConfigOption(name.as_ptr(), true, false).is_null()
+    };
+    let Some(record) = exists.then(|| crate::guc_records::find(name)).flatten() else {
         return Adoption::NotNow;
     };
     // SAFETY: a live record, read and (for a defined string setting) given a chained hook;
