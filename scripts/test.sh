@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, a type-check of every supported PostgreSQL version,
 # then on PostgreSQL 13, 15, 17 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test), the
-# SQL contract (pg_regress) and the attacks on verify mode (security-test.sh), then on 15 the
+# SQL contract (pg_regress), the attacks on verify mode (security-test.sh) and the differential test
+# against Clerk's SDK (clerk-parity.sh), then on 15 the
 # release and upgrade checks, the path from the guide, the pgTAP example, the reliability suite,
 # and the .deb with a trusted install.
 # Set-up included; idempotent.
@@ -33,6 +34,9 @@ for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
 
   echo "== $v: attacks on verify mode as a plain role, with and without preloading"
   bash "$REPO/scripts/security-test.sh" "$v"
+
+  echo "== $v: the same answers as Clerk's own SDK (differential test)"
+  bash "$REPO/scripts/clerk-parity.sh" "$v"
 done
 echo "== upgrades, release script, and the path from the guide (pg15)"
 bash "$REPO/scripts/upgrade-test.sh"

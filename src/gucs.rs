@@ -45,7 +45,11 @@ static ISSUER: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(
 static AUDIENCE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 static AUTHORIZED_PARTIES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 static ALGORITHMS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
-static LEEWAY: GucSetting<i32> = GucSetting::<i32>::new(30);
+static TOKEN_TYPES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"JWT"));
+static REQUIRED_CLAIMS: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"exp"));
+/// Clerk's SDK allows 5 seconds of clock skew.
+static LEEWAY: GucSetting<i32> = GucSetting::<i32>::new(5);
 
 /// A string setting: name, descriptions, storage, context, flags, hook.
 type StringGuc = (
@@ -60,7 +64,7 @@ type StringGuc = (
 
 /// Every setting only a superuser (or a role granted SET on it) may set: a value for one of
 /// them that Postgres refuses when the library loads fails closed (see `protected.rs`).
-const PROTECTED: [&CStr; 11] = [
+const PROTECTED: [&CStr; 13] = [
     c"pg_jwt_claims.claims_setting",
     c"pg_jwt_claims.pending_session",
     c"pg_jwt_claims.mode",
@@ -71,6 +75,8 @@ const PROTECTED: [&CStr; 11] = [
     c"pg_jwt_claims.audience",
     c"pg_jwt_claims.authorized_parties",
     c"pg_jwt_claims.algorithms",
+    c"pg_jwt_claims.token_types",
+    c"pg_jwt_claims.required_claims",
     c"pg_jwt_claims.leeway",
 ];
 
@@ -124,7 +130,7 @@ fn define() {
             None,
         );
         let secret = GucFlags::SUPERUSER_ONLY | GucFlags::NO_SHOW_ALL;
-        let strings: [StringGuc; 8] = [
+        let strings: [StringGuc; 10] = [
             (c"pg_jwt_claims.token", c"The compact JWT of the current request (verify mode).",
              c"Set transaction-locally by jwt_authenticate(); any role may set it, only a token that verifies counts.",
              &TOKEN, GucContext::Userset, GucFlags::NO_SHOW_ALL, Some(bump_string)),
@@ -146,6 +152,12 @@ fn define() {
              &AUTHORIZED_PARTIES, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
             (c"pg_jwt_claims.algorithms", c"Accepted alg values, comma-separated; empty: every supported algorithm.", c"",
              &ALGORITHMS, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+            (c"pg_jwt_claims.token_types", c"Accepted typ header values, comma-separated, compared exactly; empty: not checked.",
+             c"A token without typ is accepted. The default, JWT, refuses an OAuth access token (at+jwt) signed by the same keys, as Clerk's SDK does.",
+             &TOKEN_TYPES, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+            (c"pg_jwt_claims.required_claims", c"Claims every token must carry, comma-separated; empty: none.",
+             c"Clerk's SDK requires exp and sub; sub is optional by default because Supabase's anon key has none.",
+             &REQUIRED_CLAIMS, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
         ];
         for (name, short, long, setting, context, flags, hook) in strings {
             GucRegistry::define_string_guc_with_hooks(
@@ -241,6 +253,8 @@ pub struct Validation {
     pub audiences: Vec<String>,
     pub authorized_parties: Vec<String>,
     pub algorithms: Vec<String>,
+    pub token_types: Vec<String>,
+    pub required_claims: Vec<String>,
     pub leeway: i64,
 }
 
@@ -256,6 +270,8 @@ pub fn validation() -> Validation {
         audiences: list(&AUDIENCE),
         authorized_parties: list(&AUTHORIZED_PARTIES),
         algorithms: list(&ALGORITHMS),
+        token_types: list(&TOKEN_TYPES),
+        required_claims: list(&REQUIRED_CLAIMS),
         leeway: leeway(),
     }
 }

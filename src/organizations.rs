@@ -1,8 +1,9 @@
 //! Clerk's organization, role, permission, feature and plan checks for policies.
 //!
-//! The decoding and its fail-closed rules live in `clerk.rs`; this module only serves the SQL
-//! functions through the per-call-site cache. A pending session (`sts = pending`) answers NULL
-//! or false unless `pg_jwt_claims.pending_session = allow`.
+//! What each answer means, exactly as Clerk's own SDK derives it, lives in `clerk.rs`; this
+//! module only serves the SQL functions through the per-call-site cache. A pending session
+//! (`sts = pending`) answers NULL or false unless `pg_jwt_claims.pending_session = allow`, as the
+//! SDK's default `treatPendingAsSignedOut` does.
 
 use crate::accessors::signed_out;
 use crate::callsite::{serve, utf8, v1_function, Answer};
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 /// The top-level claims Clerk's helpers read (the legacy per-claim settings are asked for these).
 const CLERK_CLAIMS: &[&str] = &[
+    "sub",
     "o",
     "org_id",
     "org_role",
@@ -62,12 +64,12 @@ fn boolean(b: bool) -> Result<Answer, SqlError> {
 
 fn scope_error(err: clerk::ScopeError) -> SqlError {
     SqlError::new(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, err.to_string())
-        .hint("Use no prefix for either scope, \"o:\"/\"org:\" for the organization's, \"u:\"/\"user:\" for the user's.")
+        .hint("Use no prefix for either scope, \"o:\", \"org:\" or \"organization:\" for the organization's, \"u:\" or \"user:\" for the user's.")
 }
 
 v1_function!(
-    /// `requesting_org_id() → text`: the active organization's id (`o.id`, else v1 `org_id`);
-    /// NULL with no active organization. Example: `using (org_id = requesting_org_id())`.
+    /// `requesting_org_id() → text`: Clerk's `orgId` (`o.id` when `v` is 2, else `org_id`);
+    /// NULL with no organization. Example: `using (org_id = requesting_org_id())`.
     pg_jwt_claims_requesting_org_id, pg_finfo_pg_jwt_claims_requesting_org_id,
     |fcinfo| {
         clerk_reader(fcinfo, |c, _| datums::opt_text(clerk::org_id(c), &["o", "id"]))
@@ -75,8 +77,8 @@ v1_function!(
 );
 
 v1_function!(
-    /// `requesting_org_role() → text`: the role in the active organization, always
-    /// `org:`-prefixed (`o.rol = 'admin'` → `org:admin`); NULL with no active organization.
+    /// `requesting_org_role() → text`: Clerk's `orgRole`: `org:` + `o.rol` when `v` is 2
+    /// (`admin` → `org:admin`), else `org_role` as it is; NULL without one.
     pg_jwt_claims_requesting_org_role, pg_finfo_pg_jwt_claims_requesting_org_role,
     |fcinfo| {
         clerk_reader(fcinfo, |c, _| {
@@ -86,7 +88,7 @@ v1_function!(
 );
 
 v1_function!(
-    /// `requesting_org_slug() → text`: the active organization's slug; NULL without one.
+    /// `requesting_org_slug() → text`: Clerk's `orgSlug` (`o.slg`, else `org_slug`).
     pg_jwt_claims_requesting_org_slug, pg_finfo_pg_jwt_claims_requesting_org_slug,
     |fcinfo| {
         clerk_reader(fcinfo, |c, _| datums::opt_text(clerk::org_slug(c), &["o", "slg"]))
@@ -94,9 +96,8 @@ v1_function!(
 );
 
 v1_function!(
-    /// `jwt_org_permissions() → text[]`: `org:<feature>:<permission>` names, from v1
-    /// `org_permissions` or decoded from v2 `o.per`/`o.fpm`/`fea`; an empty array with an
-    /// organization and no permissions; NULL with no organization or malformed claims.
+    /// `jwt_org_permissions() → text[]`: Clerk's `orgPermissions`: decoded from `fea`, `o.per`
+    /// and `o.fpm` when `v` is 2, else `org_permissions` as it is; NULL without them.
     pg_jwt_claims_jwt_org_permissions, pg_finfo_pg_jwt_claims_jwt_org_permissions,
     |fcinfo| {
         clerk_reader(fcinfo, |c, _| match clerk::org_permissions(c) {
@@ -115,8 +116,7 @@ v1_function!(
 );
 
 v1_function!(
-    /// `jwt_has_org_role(role text) → boolean`: whether the active organization role is `role`
-    /// (`admin` and `org:admin` both accepted); false with no organization.
+    /// `jwt_has_org_role(role text) → boolean`: Clerk's `has({ role })` (`admin`, `org:admin`).
     pg_jwt_claims_jwt_has_org_role, pg_finfo_pg_jwt_claims_jwt_has_org_role,
     |fcinfo| {
         clerk_reader(fcinfo, |c, role| {
@@ -126,8 +126,8 @@ v1_function!(
 );
 
 v1_function!(
-    /// `jwt_has_permission(permission text) → boolean`: whether the active organization grants
-    /// `permission` (`org:invoices:read` or `invoices:read`); false with no organization.
+    /// `jwt_has_permission(permission text) → boolean`: Clerk's `has({ permission })`
+    /// (`org:invoices:read` or `invoices:read`).
     pg_jwt_claims_jwt_has_permission, pg_finfo_pg_jwt_claims_jwt_has_permission,
     |fcinfo| {
         clerk_reader(fcinfo, |c, p| {
@@ -137,8 +137,9 @@ v1_function!(
 );
 
 v1_function!(
-    /// `jwt_has_feature(feature text) → boolean`: `dashboard` matches either scope, `o:`/`org:`
-    /// only the organization's, `u:`/`user:` only the user's; an unknown scope raises 22023.
+    /// `jwt_has_feature(feature text) → boolean`: Clerk's `has({ feature })`: `dashboard` either
+    /// scope, `o:`/`org:`/`organization:` the organization's, `u:`/`user:` the user's; an unknown
+    /// scope raises 22023.
     pg_jwt_claims_jwt_has_feature, pg_finfo_pg_jwt_claims_jwt_has_feature,
     |fcinfo| {
         clerk_reader(fcinfo, |c, f| match f {
@@ -149,7 +150,7 @@ v1_function!(
 );
 
 v1_function!(
-    /// `jwt_has_plan(plan text) → boolean`: scopes as for `jwt_has_feature`, over `pla`.
+    /// `jwt_has_plan(plan text) → boolean`: Clerk's `has({ plan })`, scopes as for features.
     pg_jwt_claims_jwt_has_plan, pg_finfo_pg_jwt_claims_jwt_has_plan,
     |fcinfo| {
         clerk_reader(fcinfo, |c, p| match p {
@@ -186,42 +187,42 @@ pgrx::extension_sql!(
 CREATE FUNCTION requesting_org_id() RETURNS text
     LANGUAGE c STABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_id';
-COMMENT ON FUNCTION requesting_org_id() IS 'The active Clerk organization''s id (o.id, else org_id); NULL without one.';
+COMMENT ON FUNCTION requesting_org_id() IS 'Clerk''s orgId: o.id when v is 2, else org_id; NULL without one.';
 
 CREATE FUNCTION requesting_org_role() RETURNS text
     LANGUAGE c STABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_role';
-COMMENT ON FUNCTION requesting_org_role() IS 'The org:-prefixed role in the active organization; NULL without one.';
+COMMENT ON FUNCTION requesting_org_role() IS 'Clerk''s orgRole: org: and o.rol when v is 2, else org_role; NULL without one.';
 
 CREATE FUNCTION requesting_org_slug() RETURNS text
     LANGUAGE c STABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_slug';
-COMMENT ON FUNCTION requesting_org_slug() IS 'The active organization''s slug; NULL without one.';
+COMMENT ON FUNCTION requesting_org_slug() IS 'Clerk''s orgSlug: o.slg when v is 2, else org_slug; NULL without one.';
 
 CREATE FUNCTION jwt_org_permissions() RETURNS text[]
     LANGUAGE c STABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_org_permissions';
-COMMENT ON FUNCTION jwt_org_permissions() IS 'org:<feature>:<permission> names granted in the active organization; NULL without one.';
+COMMENT ON FUNCTION jwt_org_permissions() IS 'Clerk''s orgPermissions: org:<feature>:<permission> names; NULL without them.';
 
 CREATE FUNCTION jwt_has_org_role(role text) RETURNS boolean
     LANGUAGE c STABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_org_role';
-COMMENT ON FUNCTION jwt_has_org_role(text) IS 'Whether the active organization role is role (admin or org:admin).';
+COMMENT ON FUNCTION jwt_has_org_role(text) IS 'Clerk''s has({ role }): admin, org:admin.';
 
 CREATE FUNCTION jwt_has_permission(permission text) RETURNS boolean
     LANGUAGE c STABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_permission';
-COMMENT ON FUNCTION jwt_has_permission(text) IS 'Whether the active organization grants permission (org:invoices:read or invoices:read).';
+COMMENT ON FUNCTION jwt_has_permission(text) IS 'Clerk''s has({ permission }): org:invoices:read, invoices:read.';
 
 CREATE FUNCTION jwt_has_feature(feature text) RETURNS boolean
     LANGUAGE c STABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_feature';
-COMMENT ON FUNCTION jwt_has_feature(text) IS 'Whether the user or organization has feature (scopes: none, o:/org:, u:/user:).';
+COMMENT ON FUNCTION jwt_has_feature(text) IS 'Clerk''s has({ feature }) (scopes: none, o:/org:/organization:, u:/user:).';
 
 CREATE FUNCTION jwt_has_plan(plan text) RETURNS boolean
     LANGUAGE c STABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_plan';
-COMMENT ON FUNCTION jwt_has_plan(text) IS 'Whether the user or organization has plan (scopes: none, o:/org:, u:/user:).';
+COMMENT ON FUNCTION jwt_has_plan(text) IS 'Clerk''s has({ plan }) (scopes: none, o:/org:/organization:, u:/user:).';
 
 CREATE FUNCTION requesting_actor_id() RETURNS text
     LANGUAGE c STABLE PARALLEL SAFE

@@ -390,6 +390,8 @@ fn verify_token(
         audiences: &validation.audiences,
         authorized_parties: &validation.authorized_parties,
         algorithms: &validation.algorithms,
+        token_types: &validation.token_types,
+        required_claims: &validation.required_claims,
     };
     let verified = verify::verify(token, &keys.set, &policy).map_err(|e| sql_error(&e))?;
     // The cache keeps a copy of the jsonb only once the token comes again: most distinct

@@ -55,6 +55,8 @@ pub struct Fixtures {
     audiences: Vec<String>,
     azps: Vec<String>,
     algorithms: Vec<String>,
+    token_types: Vec<String>,
+    required_claims: Vec<String>,
 }
 
 impl Fixtures {
@@ -67,6 +69,8 @@ impl Fixtures {
             audiences: &[],
             authorized_parties: &[],
             algorithms: &[],
+            token_types: &[],
+            required_claims: &[],
         }
     }
 
@@ -79,6 +83,8 @@ impl Fixtures {
             audiences: &self.audiences,
             authorized_parties: &self.azps,
             algorithms: &self.algorithms,
+            token_types: &self.token_types,
+            required_claims: &self.required_claims,
         }
     }
 }
@@ -144,6 +150,8 @@ pub fn fixtures() -> &'static Fixtures {
                 .iter()
                 .map(|a| a.to_string())
                 .collect(),
+            token_types: vec!["JWT".into()],
+            required_claims: vec!["exp".into()],
         }
     })
 }

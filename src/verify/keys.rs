@@ -272,6 +272,17 @@ impl KeySet {
             }
             None => {
                 let usable: Vec<&Key> = self.keys.iter().filter(|k| k.usable_with(alg)).collect();
+                let unnamed: Vec<&Key> = usable
+                    .iter()
+                    .copied()
+                    .filter(|k| k.kid().is_none())
+                    .collect();
+                if unnamed.is_empty() && !usable.is_empty() {
+                    return Err(JoseError::Rejected(
+                        "token header has no kid, and the keys that could verify it are chosen by kid".into(),
+                    ));
+                }
+                let usable = unnamed;
                 if usable.is_empty() {
                     return Err(JoseError::Rejected(format!(
                         "no key for algorithm {}",

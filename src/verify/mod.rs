@@ -52,7 +52,9 @@ pub use sign::sign;
 #[allow(unused_imports)]
 pub use token::{decode, Decoded};
 #[allow(unused_imports)]
-pub use validate::{check_time, format_numeric_date, validate_claims, Policy, TimeClaims};
+pub use validate::{
+    check_header, check_time, format_numeric_date, validate_claims, Policy, TimeClaims,
+};
 
 /// Every failure of this module.
 ///
@@ -289,7 +291,9 @@ pub struct Verified {
 ///   exactly that `kid` are tried (none → `Rejected("unknown kid …")`; no
 ///   fallback to kid-less keys or secrets); when no key has a `kid` (a PEM
 ///   key, a bare secret), the token's `kid` cannot select and is ignored;
-/// * no `kid` → every key whose family fits the algorithm;
+/// * no `kid` → every key *without* a `kid` whose family fits the algorithm:
+///   a key that has a name is only used for tokens that name it (Clerk's SDK
+///   refuses a kid-less token on its JWKS path the same way);
 /// * in both cases a key is skipped unless its type fits the algorithm (so an
 ///   HS256 token never meets an RSA/EC/OKP key), its JWK `alg` (if any)
 ///   equals the token `alg`, its `use` (if any) is `sig` and its `key_ops`
@@ -319,12 +323,13 @@ pub fn parse_claims(bytes: Vec<u8>) -> Result<Doc, JoseError> {
     json::parse_strict(bytes, "claims")
 }
 
-/// Verifies a JWT: [`verify_signature`] with `policy.algorithms`, then the
-/// payload must be a JSON object (strict: no duplicate names, no `\u0000`),
+/// Verifies a JWT: [`verify_signature`] with `policy.algorithms`, then
+/// [`check_header`] (`typ`), then the payload must be a JSON object (strict: no duplicate names, no `\u0000`),
 /// then [`validate_claims`] applies `policy` (time window, `iss`, `aud`,
 /// `azp`, claim types).
 pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Verified, JoseError> {
     let jws = verify_signature(token, keys, policy.algorithms)?;
+    check_header(jws.header.root(), policy)?;
     let claims = parse_claims(jws.payload)?;
     if !claims.root().is_object() {
         return Err(JoseError::Malformed("claims are not a JSON object".into()));

@@ -668,7 +668,12 @@ fn wycheproof_primitives() {
                 count += 1;
                 let msg = hex(str_field(t, "msg"));
                 let sig = b64url_encode(&hex(str_field(t, "sig")));
-                let a = from_jwk.verify(*alg, None, &msg, &sig).is_ok();
+                // A JWK's kid (if any) names it; pass it as a token would.
+                let kid = group
+                    .get(*jwk_member)
+                    .and_then(|jwk| jwk.get("kid"))
+                    .and_then(Value::as_str);
+                let a = from_jwk.verify(*alg, kid, &msg, &sig).is_ok();
                 let b = from_pem.verify(*alg, None, &msg, &sig).is_ok();
                 let ok = match str_field(t, "result") {
                     "valid" => a && b,
@@ -1042,12 +1047,17 @@ fn clerk_key_rotation() {
         .unwrap_err()
         .to_string()
         .starts_with("issuer not accepted"));
-    // A kid-less token is tried against every fitting key.
+    // A kid-less token is refused: the set names its keys (as Clerk's SDK refuses it).
     let bare = public_jwk(&new);
     let mut bare_private = new.as_object().unwrap().clone();
     bare_private.remove("kid");
     let token = sign(&claims, &Value::Object(bare_private).to_string(), "RS256").unwrap();
-    assert!(verify(&token, &keys, &policy).is_ok());
+    assert_eq!(
+        verify(&token, &keys, &policy).unwrap_err(),
+        JoseError::Rejected(
+            "token header has no kid, and the keys that could verify it are chosen by kid".into()
+        )
+    );
     assert!(bare.get("d").is_none());
 }
 
@@ -1135,7 +1145,13 @@ fn kid_and_jwk_restrictions() {
             "Rejected",
             "unknown kid \"b\"",
         ),
-        (jwk(json!({"kid": "a"})).to_string(), &t_nokid, "Ok", ""),
+        // keys with kids want tokens that name theirs (Clerk's SDK refuses a kid-less token)
+        (
+            jwk(json!({"kid": "a"})).to_string(),
+            &t_nokid,
+            "Rejected",
+            "token header has no kid",
+        ),
         (
             jwk(json!({"kid": "a"})).to_string(),
             &t_num_kid,
@@ -1622,7 +1638,8 @@ fn sign_verify_round_trips() {
     cases.push((
         "ES384",
         P384_SEC1_WITH_PARAMS.into(),
-        public_jwk(&p384_private_jwk).to_string(),
+        // (a kid-less token needs keys without kids)
+        without(&public_jwk(&p384_private_jwk), "kid").to_string(),
     ));
     // (a kid-bearing token needs a key with that kid: the SPKI has none)
     cases.push((

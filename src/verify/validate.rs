@@ -22,6 +22,12 @@ pub struct Policy<'a> {
     pub authorized_parties: &'a [String],
     /// Accepted algorithms; empty = any supported algorithm.
     pub algorithms: &'a [String],
+    /// Accepted header `typ` values, compared exactly; empty = not checked. A header without
+    /// `typ` is always accepted.
+    pub token_types: &'a [String],
+    /// Claims the token must carry (of whatever JSON type; the registered ones are type-checked
+    /// anyway).
+    pub required_claims: &'a [String],
 }
 
 impl Policy<'static> {
@@ -35,6 +41,8 @@ impl Policy<'static> {
             audiences: &[],
             authorized_parties: &[],
             algorithms: &[],
+            token_types: &[],
+            required_claims: &[],
         }
     }
 }
@@ -50,11 +58,16 @@ pub struct TimeClaims {
     pub iat: Option<f64>,
 }
 
-/// Checks the time window. All arguments are unix seconds.
+/// Checks the time window. All arguments are unix seconds; `now` is whole seconds (the glue
+/// floors the statement start).
 ///
 /// * `exp`: rejected when `now - leeway >= exp` ("token expired at …");
 /// * `nbf`: rejected when `now + leeway < nbf` ("token not valid before …");
 /// * `iat`: rejected when `iat > now + leeway` ("token issued in the future").
+///
+/// A fraction in a claim is dropped toward zero first, as Clerk's SDK does
+/// (`Date.setUTCSeconds`). With `now` floored, every answer is then the SDK's at the same instant
+/// with a skew of `leeway` seconds: `exp` 100.9 has expired at 100.0.
 ///
 /// Absent claims are not checked. Errors are [`JoseError::Rejected`].
 pub fn check_time(
@@ -64,6 +77,11 @@ pub fn check_time(
     now: i64,
     leeway: i64,
 ) -> Result<(), JoseError> {
+    let (exp, nbf, iat) = (
+        exp.map(f64::trunc),
+        nbf.map(f64::trunc),
+        iat.map(f64::trunc),
+    );
     let leeway = leeway.max(0);
     let earliest = now.saturating_sub(leeway) as f64;
     let latest = now.saturating_add(leeway) as f64;
@@ -114,6 +132,16 @@ pub fn validate_claims(obj: Item, policy: &Policy) -> Result<TimeClaims, JoseErr
     let iss = string_claim(claims.iss, "iss")?;
     string_claim(claims.sub, "sub")?;
     let aud = audience_claim(claims.aud)?;
+    if let Some(missing) = policy
+        .required_claims
+        .iter()
+        .find(|name| obj.get(name).is_none())
+    {
+        return Err(JoseError::Rejected(format!(
+            "token has no {} claim, which is required",
+            quoted(missing)
+        )));
+    }
     check_time(times.exp, times.nbf, times.iat, policy.now, policy.leeway)?;
 
     if let Some(expected) = policy.issuer {
@@ -170,6 +198,39 @@ pub fn validate_claims(obj: Item, policy: &Policy) -> Result<TimeClaims, JoseErr
         }
     }
     Ok(times)
+}
+
+/// Clerk's header `cat` for machine (M2M) tokens, which its `verifyToken` refuses as session tokens.
+const CLERK_MACHINE_CATEGORY: &str = "cl_B7d4PD333AAA";
+
+/// Checks the protected header against `policy` (RFC 8725 §3.11, explicit typing): a `typ`
+/// must be a string listed in `policy.token_types` (compared exactly, so an OAuth access token,
+/// `at+jwt`, signed by the same keys is no session token); and a Clerk machine token is refused
+/// as Clerk's SDK refuses it. Errors are [`JoseError::Rejected`].
+pub fn check_header(header: Item, policy: &Policy) -> Result<(), JoseError> {
+    if !policy.token_types.is_empty() {
+        match header.get("typ").map(Item::kind) {
+            None => {}
+            Some(Kind::String(typ)) if policy.token_types.iter().any(|t| t == typ) => {}
+            Some(Kind::String(typ)) => {
+                return Err(JoseError::Rejected(format!(
+                    "token type (typ) {} is not accepted",
+                    quoted(typ)
+                )))
+            }
+            Some(_) => {
+                return Err(JoseError::Rejected(
+                    "token header \"typ\" is not a string".into(),
+                ))
+            }
+        }
+    }
+    if let Some(Kind::String(CLERK_MACHINE_CATEGORY)) = header.get("cat").map(Item::kind) {
+        return Err(JoseError::Rejected(
+            "a Clerk machine token (cat \"cl_B7d4PD333AAA\") is not a session token".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The registered claims that validation reads, found in one pass over the members.
@@ -333,7 +394,25 @@ mod tests {
                 false,
                 "token expired at 1970-01-01T00:01:40Z",
             ),
-            (Some(100.5), None, None, 100, 0, true, ""),
+            // Fractions are dropped toward zero, as Clerk's SDK drops them.
+            (Some(100.5), None, None, 100, 0, false, "expired"),
+            (Some(100.5), None, None, 99, 0, true, ""),
+            (Some(95.99), None, None, 100, 5, false, "expired"),
+            (Some(96.01), None, None, 100, 5, true, ""),
+            (Some(-0.5), None, None, 0, 0, false, "expired"),
+            (None, Some(101.9), None, 100, 0, false, "not valid before"),
+            (None, Some(100.9), None, 100, 0, true, ""),
+            (None, Some(105.99), None, 100, 5, true, ""),
+            (None, None, Some(105.99), 100, 5, true, ""),
+            (
+                None,
+                None,
+                Some(106.01),
+                100,
+                5,
+                false,
+                "issued in the future",
+            ),
             (Some(99.0), None, None, 100, 0, false, "expired"),
             (Some(99.0), None, None, 100, 1, false, "expired"), // now - leeway = 99 >= 99
             (Some(99.0), None, None, 100, 2, true, ""),
@@ -352,7 +431,7 @@ mod tests {
             ),
             (None, Some(101.0), None, 100, 1, true, ""),
             (None, Some(102.0), None, 100, 1, false, "not valid before"),
-            (None, Some(100.5), None, 100, 0, false, "not valid before"),
+            (None, Some(100.5), None, 100, 0, true, ""),
             (None, None, Some(100.0), 100, 0, true, ""),
             (
                 None,
@@ -401,6 +480,9 @@ mod tests {
         let mut with_azp = Policy::new(1000);
         with_azp.authorized_parties = &azp_list;
         let plain = Policy::new(1000);
+        let required = vec!["exp".to_string(), "sub".to_string()];
+        let mut requiring = Policy::new(1000);
+        requiring.required_claims = &required;
         // (claims, policy, expected error fragment or "" for Ok)
         let cases: Vec<(serde_json::Value, &Policy, &str)> = vec![
             (json!({}), &plain, ""),
@@ -409,8 +491,12 @@ mod tests {
             (json!({"exp": null}), &plain, "invalid exp claim: not a NumericDate"),
             (json!({"nbf": true}), &plain, "invalid nbf claim: not a NumericDate"),
             (json!({"iat": "x"}), &plain, "invalid iat claim: not a NumericDate"),
-            (json!({"exp": 1000.5}), &plain, ""),
-            (json!({"exp": 999.5}), &plain, "expired"),
+            (json!({"exp": 1001.5}), &plain, ""),
+            (json!({"exp": 1000.5}), &plain, "expired"),
+            (json!({}), &requiring, "token has no \"exp\" claim, which is required"),
+            (json!({"exp": 1001}), &requiring, "token has no \"sub\" claim"),
+            (json!({"exp": 1001, "sub": ""}), &requiring, ""),
+            (json!({"exp": 1001, "sub": null}), &requiring, "invalid sub claim"),
             (json!({"iss": 5}), &plain, "invalid iss claim"),
             (json!({"sub": 5}), &plain, "invalid sub claim"),
             (json!({"aud": 1}), &plain, "invalid aud claim"),
@@ -443,6 +529,58 @@ mod tests {
                     assert!(matches!(e, JoseError::Rejected(_)), "{e:?}");
                     assert!(e.to_string().contains(f), "{e} !~ {f}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn header_types() {
+        let types = vec!["JWT".to_string()];
+        let mut typed = Policy::new(0);
+        typed.token_types = &types;
+        let open = Policy::new(0);
+        let cases: &[(serde_json::Value, &Policy, &str)] = &[
+            (json!({"alg": "RS256"}), &typed, ""),
+            (json!({"alg": "RS256", "typ": "JWT"}), &typed, ""),
+            (
+                json!({"alg": "RS256", "typ": "jwt"}),
+                &typed,
+                "token type (typ) \"jwt\" is not accepted",
+            ),
+            (
+                json!({"alg": "RS256", "typ": "at+jwt"}),
+                &typed,
+                "token type (typ) \"at+jwt\"",
+            ),
+            (
+                json!({"alg": "RS256", "typ": "application/at+jwt"}),
+                &typed,
+                "not accepted",
+            ),
+            (
+                json!({"alg": "RS256", "typ": null}),
+                &typed,
+                "\"typ\" is not a string",
+            ),
+            (json!({"alg": "RS256", "typ": "at+jwt"}), &open, ""),
+            (
+                json!({"alg": "RS256", "cat": "cl_B7d4PD111AAA"}),
+                &typed,
+                "",
+            ),
+            (
+                json!({"alg": "RS256", "cat": "cl_B7d4PD333AAA"}),
+                &open,
+                "Clerk machine token",
+            ),
+        ];
+        for (header, policy, frag) in cases {
+            let got = check_header(doc(header).root(), policy);
+            match (got, *frag) {
+                (Ok(()), "") => {}
+                (Ok(()), f) => panic!("{header} accepted, wanted error {f}"),
+                (Err(e), "") => panic!("{header} rejected: {e}"),
+                (Err(e), f) => assert!(e.to_string().contains(f), "{e} !~ {f}"),
             }
         }
     }

@@ -372,7 +372,9 @@ for (let id = 1; id <= count; id++) {
   const r = rnd();
   const claims = r < 0.35 ? claimsV2(false) : r < 0.5 ? claimsV1(false) : claimsEdge();
   const queries = queriesFor(claims);
-  out.push(`{"id":${id},"claims":${claimsText(claims)},"queries":${finishText(JSON.stringify(queries))}}`);
+  // claims_text: the same claims text again, as a JSON string, for the SQL side to set verbatim.
+  const text = claimsText(claims);
+  out.push(`{"id":${id},"claims":${text},"claims_text":${JSON.stringify(text)},"queries":${finishText(JSON.stringify(queries))}}`);
   if (out.length >= 500) {
     process.stdout.write(out.join("\n") + "\n");
     out.length = 0;

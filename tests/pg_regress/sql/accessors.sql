@@ -212,7 +212,7 @@ rollback;
 --    other claims still read.
 begin;
 select set_config('request.jwt.claims',
-    '{"sub":"user\u0000x","name":"Ada\u0000","tags":["ok","bad\u0000"],"o":{"id":"org\u0000"},"ok":"fine"}',
+    '{"sub":"user\u0000x","name":"Ada\u0000","tags":["ok","bad\u0000"],"v":2,"o":{"id":"org\u0000"},"ok":"fine"}',
     true) is not null as claims_set;
 with cases(n, expression) as (values
     (1, 'requesting_user_id()'),

@@ -178,6 +178,7 @@ select regress.with_settings('{"request.jwt.claims":"[1]","request.jwt.claim.sub
 begin;
 set local request.jwt.claim.sub = 'user_legacy';
 set local request.jwt.claim.o = '{"id":"org_legacy","rol":"admin"}';
+set local request.jwt.claim.v = '2';
 set local request.jwt.claim.exp = '1713158460';
 set local jwt.claims.email_verified = 'true';
 select n, reader, answer from (values

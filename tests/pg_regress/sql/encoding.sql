@@ -6,6 +6,8 @@ drop database if exists pg_jwt_claims_ascii;
 create database pg_jwt_claims_ascii encoding 'SQL_ASCII' template template0 lc_collate 'C' lc_ctype 'C';
 \c pg_jwt_claims_ascii
 create extension pg_jwt_claims;
+-- The fixed tokens below carry no exp.
+set pg_jwt_claims.required_claims = '';
 create function pg_temp.state(sql text) returns text language plpgsql as $$
 begin execute sql; return 'ok';
 exception when others then return sqlstate;
@@ -40,6 +42,8 @@ drop database if exists pg_jwt_claims_latin1;
 create database pg_jwt_claims_latin1 encoding 'LATIN1' template template0 lc_collate 'C' lc_ctype 'C';
 \c pg_jwt_claims_latin1
 create extension pg_jwt_claims;
+-- The fixed tokens below carry no exp.
+set pg_jwt_claims.required_claims = '';
 set client_encoding = 'UTF8';
 select claims, claims = '{"sub":"\u00e9t\u00e9","n":1.5}'::jsonb as same_as_jsonb_in,
        claims ->> 'sub' = 'été' as sub_is_ete, length(claims ->> 'sub') as sub_length

@@ -34,7 +34,7 @@ select '{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"service","x":"OFAxxIjeEGsDR
 \gset
 set pg_jwt_claims.jwks = :'jwks';
 
-select jwt_sign('{"sub":"user_alice","sid":"sess_alice","exp":4102444800,"o":{"id":"org_1","rol":"admin"}}', :'secret') as alice_token,
+select jwt_sign('{"sub":"user_alice","sid":"sess_alice","exp":4102444800,"v":2,"o":{"id":"org_1","rol":"admin"}}', :'secret') as alice_token,
        jwt_sign('{"sub":"user_bob","sid":"sess_bob","exp":4102444800}', :'secret') as bob_token,
        jwt_sign('{"sub":"service_job","exp":4102444800}', :'service_jwk', 'EdDSA') as service_token,
        jwt_sign('{"sub":"victim","exp":4102444800}', :'other_secret') as forged_token,

@@ -20,10 +20,16 @@ create function pg_temp.now_s() returns bigint language sql stable as $$
     select floor(extract(epoch from statement_timestamp()))::bigint
 $$;
 
--- 1. Time claims with the default leeway of 30 seconds. (The settings exist once the library is
---    loaded, which any of its functions does.)
+-- The defaults are Clerk's: 5 seconds of leeway, exp required, typ absent or JWT. (The settings
+-- exist once the library is loaded, which any of its functions does.) Section 8 shows them.
 load 'pg_jwt_claims';
 show pg_jwt_claims.leeway;
+show pg_jwt_claims.required_claims;
+show pg_jwt_claims.token_types;
+
+-- 1. Time claims with a leeway of 30 seconds (PostgREST's) and no required claim.
+set pg_jwt_claims.leeway = 30;
+set pg_jwt_claims.required_claims = '';
 with cases(n, what, claims) as (values
     (1, 'no time claims', '{}'::jsonb),
     (2, 'exp in a minute', jsonb_build_object('exp', pg_temp.now_s() + 60)),
@@ -229,3 +235,31 @@ select regress.expect_error(format('select jwt_verify(%L)', :'token')) as config
 set local pg_jwt_claims.audience = 'api';
 select jwt_verify(:'token') ->> 'sub' as configured_right_audience;
 rollback;
+
+-- 8. Clerk's verifyToken rules are the defaults: exp required, 5 seconds of clock skew, and a
+--    fraction of a second in exp, nbf or iat dropped toward zero first (exp 0.9 s from now has
+--    expired). sub is optional by default (Supabase's anon key has none); a Clerk set-up
+--    requires it. (typ is checked too: absent or exactly JWT; see the unit tests and
+--    tests/clerk-sdk, which sign headers these functions cannot.)
+reset pg_jwt_claims.leeway;
+reset pg_jwt_claims.required_claims;
+with cases(n, what, claims) as (values
+    (1, 'no exp', jsonb_build_object('sub', 'user_1')),
+    (2, 'exp in a minute, no sub', jsonb_build_object('exp', pg_temp.now_s() + 60)),
+    (3, 'exp 4 s ago (within 5 s)', jsonb_build_object('exp', pg_temp.now_s() - 4)),
+    (4, 'exp 5 s ago', jsonb_build_object('exp', pg_temp.now_s() - 5)),
+    (5, 'exp 4.99 s ago: 5 once truncated', jsonb_build_object('exp', pg_temp.now_s() - 5 + 0.99)),
+    (6, 'nbf 5.99 s ahead: 5 once truncated', jsonb_build_object('exp', pg_temp.now_s() + 60, 'nbf', pg_temp.now_s() + 5.99)),
+    (7, 'nbf 6 s ahead', jsonb_build_object('exp', pg_temp.now_s() + 60, 'nbf', pg_temp.now_s() + 6)),
+    (8, 'iat 5.5 s ahead', jsonb_build_object('exp', pg_temp.now_s() + 60, 'iat', pg_temp.now_s() + 5.5)),
+    (9, 'exp a string', jsonb_build_object('exp', (pg_temp.now_s() + 60)::text))
+)
+select n, what, pg_temp.verdict(claims) as verdict from cases order by n;
+set pg_jwt_claims.required_claims = 'exp, sub';
+select n, what, pg_temp.verdict(claims) as verdict_requiring_sub from (values
+    (1, 'exp and sub', jsonb_build_object('exp', pg_temp.now_s() + 60, 'sub', 'user_1')),
+    (2, 'exp, sub empty', jsonb_build_object('exp', pg_temp.now_s() + 60, 'sub', '')),
+    (3, 'exp, no sub', jsonb_build_object('exp', pg_temp.now_s() + 60)),
+    (4, 'exp, sub a number', jsonb_build_object('exp', pg_temp.now_s() + 60, 'sub', 5))
+) as cases(n, what, claims) order by n;
+reset pg_jwt_claims.required_claims;
