@@ -280,6 +280,8 @@ mod tests {
         use base64::Engine;
         use jsonwebtoken::{Algorithm, EncodingKey};
         let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        // Payloads of every shape, most without exp.
+        Spi::run("set local pg_jwt_claims.required_claims = ''").unwrap();
         let deep = format!("{{\"d\":{}1{}}}", "[".repeat(100), "]".repeat(100));
         let payloads = [
             r#"{}"#,
@@ -391,8 +393,9 @@ mod tests {
     /// trust mode and in verify mode: a string claim never poses as `sub` or an organization.
     #[pg_test]
     fn serde_json_private_names_are_plain_claims() {
-        let claims = r#"{"$serde_json::private::RawValue":"{\"sub\":\"admin\"}","o":{"$serde_json::private::RawValue":"{\"id\":\"org_x\",\"rol\":\"admin\"}"}}"#;
+        let claims = r#"{"v":2,"$serde_json::private::RawValue":"{\"sub\":\"admin\"}","o":{"$serde_json::private::RawValue":"{\"id\":\"org_x\",\"rol\":\"admin\"}"}}"#;
         let none = Some("none".to_string());
+        Spi::run("set local pg_jwt_claims.required_claims = ''").unwrap();
         let readers = "select coalesce(requesting_user_id(), 'none')
                             || coalesce(jwt_claim('o', 'rol'), 'none')
                             || coalesce(requesting_org_id(), 'none')";
