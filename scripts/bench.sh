@@ -117,6 +117,15 @@ create function guide_requesting_user_id() returns text language sql stable as $
   select nullif(current_setting('request.jwt.claims', true)::json->>'sub', '')::text
 $$;
 
+-- Supabase's auth.jwt(), as Supabase defines it, which its docs use for Clerk's third-party auth
+-- (auth.jwt() ->> 'sub').
+create schema auth;
+create function auth.jwt() returns jsonb language sql stable as $$
+  select coalesce(nullif(current_setting('request.jwt.claim', true), ''),
+                  nullif(current_setting('request.jwt.claims', true), ''))::jsonb
+$$;
+grant usage on schema auth to public;
+
 -- Server-side execution time of one statement, in ms.
 create function bench_ms(query text) returns float8 language plpgsql as $$
 declare plan json;
@@ -178,6 +187,8 @@ rls_scans() {
   rls_item rls.select "user_id = (select requesting_user_id())"
   rls_item rls.ext "user_id = requesting_user_id()"
   rls_item rls.guide "user_id = guide_requesting_user_id()"
+  rls_item rls.supabase "user_id = (auth.jwt() ->> 'sub')"
+  rls_item rls.supabase.select "user_id = ((select auth.jwt()) ->> 'sub')"
   rls_item rls.owned.select "user_id = (select requesting_user_id())" owned
   rls_item rls.owned.ext "user_id = requesting_user_id()" owned
   rls_item helper.permission "jwt_has_permission('org:invoices:read')"
@@ -422,6 +433,8 @@ report() {
   rls_row "\`user_id = (select requesting_user_id())\`" rls.select
   rls_row "\`user_id = requesting_user_id()\`" rls.ext
   rls_row "\`user_id = guide_requesting_user_id()\` (the guide's SQL function)" rls.guide
+  rls_row "\`user_id = (auth.jwt() ->> 'sub')\` (Supabase's docs for Clerk)" rls.supabase
+  rls_row "\`user_id = ((select auth.jwt()) ->> 'sub')\` (Supabase's advice: wrap in select)" rls.supabase.select
   rls_row "\`user_id = (select requesting_user_id())\`, another module owns request.jwt.claims" rls.owned.select
   rls_row "\`user_id = requesting_user_id()\`, another module owns request.jwt.claims" rls.owned.ext
   rls_row "\`user_id <> ''\` (literal, every row visible: reference)" rls.all_rows

@@ -40,6 +40,8 @@ for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
 done
 echo "== upgrades, release script, and the path from the guide (pg15)"
 bash "$REPO/scripts/upgrade-test.sh"
+echo "== the Clerk v2 walkthrough (pg15, debug build)"
+PGJC_DEMO_PROFILE=debug bash "$REPO/scripts/demo-clerk.sh" >/dev/null
 echo "== pgTAP example (pg15)"
 bash "$REPO/scripts/pgtap.sh"
 echo "== reliability: PgBouncer load, faults, replica, parallel workers, memory (pg15)"

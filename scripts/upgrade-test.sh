@@ -95,15 +95,38 @@ visible() {  # what each user (and nobody) sees, and what the catalog says depen
       -c "select pg_get_expr(adbin, adrelid) from pg_attrdef" -c "select count(*) from todos"
 }
 visible > "$dir/guide-before.txt"
-# The switch, exactly as the README gives it.
+# The switch, exactly as the README gives it, with jwt_policy_advice() asked before and after
+# the guide's function is replaced.
+advice() {  # guide policies on todos, the todos.user_id default, every hit: each with the guide's suggestion
+  sql -d guide -c "select count(distinct name) filter (where kind = 'policy' and table_name = 'todos'::regclass
+                                                          and suggestion = 'jwt.requesting_user_id()'),
+                          count(*) filter (where kind = 'default' and table_name = 'todos'::regclass
+                                             and name = 'user_id' and suggestion = 'jwt.requesting_user_id()'),
+                          count(*)
+                   from jwt.jwt_policy_advice()" 2>&1 || true
+}
 sql -d guide <<'SQL'
 create schema jwt;
 create extension pg_jwt_claims schema jwt;
 grant usage on schema jwt to public;
+SQL
+advice_before=$(advice)
+if [ "$advice_before" = "4|1|5" ]; then echo "upgrade: jwt_policy_advice() found the guide's 4 policies and 1 default"
+else
+  echo "upgrade: jwt_policy_advice() before the switch: expected 4 policies, 1 default, 5 rows (4|1|5), got: $advice_before"
+  sql -d guide -c "select * from jwt.jwt_policy_advice()" || true; status=1
+fi
+sql -d guide <<'SQL'
 create or replace function public.requesting_user_id() returns text
     language sql stable parallel safe
     as $$ select jwt.requesting_user_id() $$;
 SQL
+advice_after=$(advice)
+if [ "$advice_after" = "0|0|0" ]; then echo "upgrade: jwt_policy_advice() lists nothing once the guide's function calls the compiled one"
+else
+  echo "upgrade: jwt_policy_advice() after the switch: expected no rows (0|0|0), got: $advice_after"
+  sql -d guide -c "select * from jwt.jwt_policy_advice()" || true; status=1
+fi
 visible > "$dir/guide-after.txt"
 if diff -u "$dir/guide-before.txt" "$dir/guide-after.txt" && grep -q 'user_a|1:user_a:a1,2:user_a:a2' "$dir/guide-after.txt"; then
   # The policies now run the compiled function: the plan shows it inlined.

@@ -427,6 +427,36 @@ mod tests {
         assert_eq!(one("select coalesce(jwt_claim('sub'), 'none')"), none);
     }
 
+    /// RLS tested with the test helpers, as a user's own `cargo pgrx test` would (the README's
+    /// example): log in as a user, see only their rows, log out.
+    #[pg_test]
+    fn rls_with_the_test_helpers() {
+        Spi::run(
+            "create role authenticated nologin;
+             create table notes (id int, owner text default requesting_user_id());
+             alter table notes enable row level security;
+             create policy own_notes on notes using (owner = requesting_user_id());
+             grant select, insert on notes to authenticated;
+             insert into notes values (1, 'user_a'), (2, 'user_b')",
+        )
+        .unwrap();
+        Spi::run(r#"select jwt_test_login('{"sub":"user_a"}')"#).unwrap();
+        assert_eq!(
+            one("select current_user::text"),
+            Some("authenticated".into())
+        );
+        assert_eq!(
+            one("select string_agg(id::text, ',') from notes"),
+            Some("1".into())
+        );
+        Spi::run("insert into notes (id) values (3)").unwrap();
+        Spi::run("select jwt_test_logout()").unwrap();
+        assert_eq!(
+            one("select string_agg(id || ':' || owner, ',' order by id) from notes"),
+            Some("1:user_a,2:user_b,3:user_a".into())
+        );
+    }
+
     // A function whose body panics, through the same entry-point macro as every reader.
     crate::callsite::v1_function!(
         pg_jwt_claims_test_panic,

@@ -10,6 +10,7 @@ mod verify; // JWS/JWT decoding, keys, signatures, claim validation, signing
 
 // The Postgres glue (reads settings, calls the core, returns Datums and errors):
 mod accessors; // requesting_user_id(), jwt_claims(), jwt_claim*()
+mod advice; // jwt_policy_advice(): policies and defaults still on the guide's per-row SQL
 mod callsite; // per-call-site answers and the V1 function plumbing
 mod datums; // claim values to Datums with Postgres' own conversions
 mod errors; // SQLSTATEs and the one way to raise
@@ -20,6 +21,7 @@ mod jsonb; // a parsed document written as jsonb, byte for byte as jsonb_in woul
 mod organizations; // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
 mod protected; // settings no role may read or weaken before the library loads
 mod source; // where claims come from, and the per-process caches
+mod testing; // jwt_test_login(), jwt_test_logout(), jwt_test_authenticate() for users' RLS tests
 mod verification; // jwt_verify(), jwt_decode(), jwt_sign(), jwt_authenticate(), verify mode
 
 #[cfg(any(test, feature = "pg_test"))]
