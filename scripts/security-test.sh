@@ -74,7 +74,8 @@ attack_startup_options() {  # $1: regex of the refusal
   local option value
   for option in "mode=trust" "issuer=" "audience=" "authorized_parties=" "algorithms=" \
                 "leeway=86400" "jwks={\"keys\":[$evil_public]}" "secret_file=/etc/hostname" \
-                "claims_setting=application_name" "pending_session=allow"; do
+                "claims_setting=application_name" "pending_session=allow" "token_types=at+jwt" \
+                "required_claims="; do
     value=$(PGOPTIONS="-c pg_jwt_claims.$option" sql mallory \
       -c "set request.jwt.claims = '$victim_claims'" -c "select requesting_user_id()" \
       -c "select jwt_authenticate('$forged')")
