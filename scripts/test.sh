@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, a type-check of every supported PostgreSQL version,
+# Runs every test: formatting and lints, a type-check of every supported PostgreSQL version, the
+# fuzz harness's own tests (its invariants and the kept crash inputs),
 # then on PostgreSQL 13, 15, 17 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test), the
 # SQL contract (pg_regress), the attacks on verify mode (security-test.sh) and the differential test
 # against Clerk's SDK (clerk-parity.sh), then on 15 the
@@ -22,6 +23,8 @@ echo "== formatting and lints"
 cargo fmt --check
 cargo clippy --locked --all-targets --features "pg15 pg_test" --no-default-features -- -D warnings
 bash "$REPO/scripts/check-versions.sh"
+echo "== the fuzz harness: its invariants over edge cases, the seed corpus and every kept crash input"
+(cd "$REPO/fuzz" && cargo test --locked --quiet)
 
 for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
   echo "== $v: unit tests and #[pg_test]s"

@@ -295,7 +295,9 @@ impl<'a> V2Org<'a> {
     /// Whether `org:<rest>` is granted, checked in place: `rest` is `<feature>:<permission>`,
     /// where either part may itself hold colons.
     fn contains(&self, rest: &str) -> bool {
-        let mut positions: Option<Vec<usize>> = None;
+        // The positions in `o.per` of the permission last asked for: features that hold colons
+        // (`f` and `f:g`) split `rest` differently, so they are kept with the name they are for.
+        let mut positions: Option<(&str, Vec<usize>)> = None;
         for (feature, mask) in self.masked() {
             interrupts::check();
             let Some(perm) = rest
@@ -307,8 +309,9 @@ impl<'a> V2Org<'a> {
             let Some(bits) = Bits::parse(mask, self.per.len()) else {
                 continue;
             };
-            let positions = positions.get_or_insert_with(|| {
-                self.per
+            if positions.as_ref().is_none_or(|(name, _)| *name != perm) {
+                let found = self
+                    .per
                     .iter()
                     .enumerate()
                     .filter(|(i, p)| {
@@ -316,9 +319,13 @@ impl<'a> V2Org<'a> {
                         **p == perm
                     })
                     .map(|(i, _)| i)
-                    .collect()
-            });
-            if positions.iter().any(|&i| bits.get(i)) {
+                    .collect();
+                positions = Some((perm, found));
+            }
+            if positions
+                .as_ref()
+                .is_some_and(|(_, found)| found.iter().any(|&i| bits.get(i)))
+            {
                 return true;
             }
         }
@@ -956,6 +963,18 @@ mod tests {
         assert!(has_permission(&claims, "a:b:c:d"));
         assert!(has_permission(&claims, "org:org:a:b:c:d"));
         assert!(!has_permission(&claims, "a:b:c"));
+        // Found by the clerk_decode fuzz target: one feature's name plus a colon starts
+        // another's, so the same argument splits differently for each.
+        let claims = org("o:f,o:f:g", json!("p"), json!("1,1"));
+        assert_eq!(perms(&claims), list(&["org:f:p", "org:f:g:p"]));
+        for arg in ["f:g:p", "org:f:g:p", "f:p"] {
+            assert!(has_permission(&claims, arg), "{arg}");
+        }
+        let claims = org("o:f:g,o:f", json!("p,g:p"), json!("2,1"));
+        assert_eq!(perms(&claims), list(&["org:f:g:g:p", "org:f:p"]));
+        assert!(has_permission(&claims, "f:p"));
+        assert!(has_permission(&claims, "f:g:g:p"));
+        assert!(!has_permission(&claims, "f:g:p"));
         // 13: a v1 permission with a space.
         let claims = set(v1(), "org_permissions", json!(["org:a b:c"]));
         assert!(has_permission(&claims, "a b:c"));

@@ -254,9 +254,8 @@ fn check_typed(value: Option<&Value>) {
     if let (Ok(Some(text)), Some(Value::Number(num))) = (&n, value) {
         assert_eq!(*text, num.as_str());
     }
-    let a = claims::as_array(value).map(|items| {
-        items.map(|items| items.iter().map(claims::text_of).collect::<Vec<_>>())
-    });
+    let a = claims::as_array(value)
+        .map(|items| items.map(|items| items.iter().map(claims::text_of).collect::<Vec<_>>()));
     check(
         matches!(value, Some(Value::Array(_))),
         "array",
@@ -293,26 +292,37 @@ fn check_legacy(text: &str) {
 
 // ---------------------------------------------------------------------------------------
 // clerk_decode
+//
+// `clerk` answers exactly what Clerk's JavaScript SDK answers (tests/clerk-sdk/SEMANTICS.md),
+// failing closed where the SDK throws or passes through a type SQL text cannot hold. The
+// invariants below check it against a small model of the SDK written from SEMANTICS.md, not
+// from clerk.rs: the version switch, what throws, the auth object's fields, the fea/per/fpm
+// expansion, and has() for roles, permissions, features and plans.
 
 const FIXED_ARGS: &[&str] = &[
     "admin",
     "org:admin",
+    "org:org:admin",
     "org:member",
     "",
     "org:",
     ":",
+    "o",
     "invoices:read",
     "org:invoices:read",
     "org:dashboard:manage",
     "dashboard:read",
     "dashboard",
     "o:dashboard",
+    "organization:dashboard",
     "org:teams",
     "u:export",
     "user:free",
+    "ou:teams",
     "pro",
     "x:bad",
     "o:",
+    "O:dashboard",
 ];
 
 /// Any JSON value as Clerk claims, through every public function of `clerk`.
@@ -320,195 +330,539 @@ pub fn clerk_decode(data: &[u8]) {
     let Ok(claims) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    check_clerk(&claims);
+    let _ = check_clerk(&claims);
 }
 
-/// Arguments taken from the claims themselves, so the `has_*` functions can answer `true`.
+/// Arguments taken from the claims themselves, so the `has_*` functions can answer `true`,
+/// with the prefixes and scopes that must (or must not) reach the same entry.
 fn derived_args(claims: &Value) -> Vec<String> {
     let mut args: Vec<String> = FIXED_ARGS.iter().map(|s| s.to_string()).collect();
     let Some(top) = claims.as_object() else {
         return args;
     };
     let o = top.get("o").and_then(Value::as_object);
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_owned();
-    let fea = text(top.get("fea"));
-    let pla = text(top.get("pla"));
-    let per = text(o.and_then(|o| o.get("per")));
-    let features: Vec<&str> = items(&fea)
-        .chain(items(&pla))
-        .map(|item| item.split_once(':').map_or(item, |(_, name)| name))
-        .take(4)
-        .collect();
-    let perms: Vec<&str> = items(&per).take(4).collect();
-    for item in items(&fea).chain(items(&pla)).take(6) {
-        args.push(item.to_owned());
+    fn text(v: Option<&Value>) -> &str {
+        v.and_then(Value::as_str).unwrap_or("")
     }
-    for (i, f) in features.iter().enumerate() {
-        args.push((*f).to_owned());
-        for p in &perms {
-            args.push(format!("org:{f}:{p}"));
-            if i == 0 {
-                args.push(format!("{f}:{p}"));
+    let mut names: Vec<&str> = Vec::new();
+    for list in [text(top.get("fea")), text(top.get("pla"))] {
+        for item in list.split(',').take(6) {
+            args.push(item.to_owned());
+            let item = js_trim(item);
+            args.push(item.to_owned());
+            if let Some((_, name)) = item.split_once(':') {
+                names.push(name);
             }
         }
     }
-    args.push(text(o.and_then(|o| o.get("rol"))));
-    args.push(text(top.get("org_role")));
+    let per: Vec<&str> = text(o.and_then(|o| o.get("per")))
+        .split(',')
+        .map(js_trim)
+        .take(4)
+        .collect();
+    for (i, name) in names.iter().take(4).enumerate() {
+        for scope in ["", "o:", "org:", "organization:", "u:", "user:", "ou:"] {
+            args.push(format!("{scope}{name}"));
+        }
+        for p in &per {
+            args.push(format!("{name}:{p}"));
+            if i == 0 {
+                args.push(format!("org:{name}:{p}"));
+                args.push(format!("org:org:{name}:{p}"));
+            }
+        }
+    }
+    for role in [
+        text(o.and_then(|o| o.get("rol"))),
+        text(top.get("org_role")),
+    ] {
+        args.push(role.to_owned());
+        args.push(format!("org:{role}"));
+        args.push(strip_org(role).to_owned());
+    }
     if let Some(Value::Array(v1)) = top.get("org_permissions") {
-        args.extend(
-            v1.iter()
-                .filter_map(Value::as_str)
-                .take(6)
-                .map(str::to_owned),
-        );
+        for p in v1.iter().filter_map(Value::as_str).take(6) {
+            args.push(p.to_owned());
+            args.push(p.strip_prefix("org:").unwrap_or(p).to_owned());
+            args.push(strip_org(p).to_owned());
+        }
     }
     let mut seen = BTreeSet::new();
     args.retain(|a| seen.insert(a.clone()));
     args
 }
 
-/// Comma-list items as the decoder sees them (trimmed, blanks dropped).
-fn items(list: &str) -> impl Iterator<Item = &str> {
-    list.split(',').map(str::trim).filter(|s| !s.is_empty())
+/// JavaScript's `String.prototype.trim` whitespace (WhiteSpace and LineTerminator): TAB, VT,
+/// FF, SP, NBSP, ZWNBSP (U+FEFF), the other Zs characters, LF, CR, LS and PS. Not U+0085.
+fn is_js_space(c: char) -> bool {
+    const SPACES: &[char] = &[
+        '\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{a0}', '\u{1680}', '\u{2028}', '\u{2029}',
+        '\u{202f}', '\u{205f}', '\u{3000}', '\u{feff}',
+    ];
+    SPACES.contains(&c) || ('\u{2000}'..='\u{200a}').contains(&c)
 }
 
-fn is_v2(claims: &Value) -> bool {
-    claims.get("o").is_some() || claims.get("v").and_then(Value::as_u64) == Some(2)
+fn js_trim(s: &str) -> &str {
+    s.trim_matches(is_js_space)
 }
 
-fn is_name(s: &str) -> bool {
-    !s.is_empty() && !s.chars().any(|c| c == ':' || c == ',' || c.is_whitespace())
+/// JavaScript truthiness of a claim after `JSON.parse`: absent, null, false, 0 (any zero,
+/// including numbers that underflow to it) and "" are falsy; a number too large for a double
+/// is Infinity, truthy.
+fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.to_string().parse::<f64>().is_ok_and(|f| f != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(_) | Value::Object(_)) => true,
+    }
 }
 
-/// The names of `fea` entries whose scope includes the organization (no validity checks:
-/// used only to test membership of what the decoder returned).
-fn org_feature_names(claims: &Value) -> Vec<&str> {
-    let fea = claims.get("fea").and_then(Value::as_str).unwrap_or("");
-    items(fea)
-        .filter_map(|item| item.split_once(':'))
-        .filter(|(scope, _)| matches!(*scope, "o" | "ou" | "uo"))
-        .map(|(_, name)| name)
-        .collect()
+/// `switch (claims.v) { case 2: … }`: `v` parses to the double 2.
+fn is_v2(top: &Map<String, Value>) -> bool {
+    top.get("v")
+        .and_then(Value::as_number)
+        .and_then(|n| n.to_string().parse::<f64>().ok())
+        == Some(2.0)
 }
 
-fn per_names(claims: &Value) -> Vec<&str> {
-    let per = claims
-        .get("o")
-        .and_then(|o| o.get("per"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    per.split(',').map(str::trim).collect()
+/// `has()` needs `userId` truthy; `verifyToken` needs `sub` a string: a non-empty string.
+fn signed_in(claims: &Value) -> bool {
+    matches!(claims.get("sub"), Some(Value::String(s)) if !s.is_empty())
 }
 
-/// The fail-closed invariants of `clerk` for one claims value; returns the permissions.
-fn check_clerk(claims: &Value) -> Option<Vec<String>> {
+/// The value without any number of leading `org:` (`prefixWithOrg` minus its `org:`).
+fn strip_org(mut s: &str) -> &str {
+    while let Some(rest) = s.strip_prefix("org:") {
+        s = rest;
+    }
+    s
+}
+
+/// What `has({ permission })` looks up for an argument: `prefixWithOrg(argument)`.
+fn asked_permission(arg: &str) -> String {
+    format!("org:{}", strip_org(arg))
+}
+
+/// The organization half of the SDK's auth object for some claims.
+enum Model<'a> {
+    /// Not an object, or v2 without a truthy `o`: no organization fields.
+    Absent,
+    /// `v` is not 2: `org_id`, `org_role`, `org_slug`, `org_permissions` as they are.
+    V1(&'a Map<String, Value>),
+    /// `v` is 2 and `o` truthy (of any type; only an object has fields).
+    V2 {
+        o: Option<&'a Map<String, Value>>,
+        /// `splitByScope(fea).org`.
+        features: Vec<&'a str>,
+        per: Vec<&'a str>,
+        fpm: Vec<&'a str>,
+    },
+    /// Building the auth object throws: the organization fails closed.
+    Throws,
+}
+
+/// The permissions the model expects `org_permissions` to give.
+#[derive(Debug)]
+enum Expected {
+    List(Option<Vec<String>>),
+    TooLarge,
+    /// Too costly for the model to work out (huge masks); only loose checks apply.
+    Unknown,
+}
+
+impl<'a> Model<'a> {
+    fn of(claims: &'a Value) -> Self {
+        let Some(top) = claims.as_object() else {
+            return Model::Absent;
+        };
+        if !is_v2(top) {
+            return Model::V1(top);
+        }
+        let o = top.get("o");
+        if !truthy(o) {
+            return Model::Absent;
+        }
+        let o = o.and_then(Value::as_object);
+        let mut features = Vec::new();
+        let fea = top.get("fea");
+        if truthy(fea) {
+            // `fea.split` of a non-string, or an item without a colon, throws.
+            let Some(fea) = fea.and_then(Value::as_str) else {
+                return Model::Throws;
+            };
+            for item in fea.split(',') {
+                let Some((scope, name)) = js_trim(item).split_once(':') else {
+                    return Model::Throws;
+                };
+                if matches!(scope, "o" | "ou" | "uo") {
+                    features.push(name);
+                }
+            }
+        }
+        let (mut per, mut fpm) = (Vec::new(), Vec::new());
+        if let Some(o) = o {
+            let (p, m) = (o.get("per"), o.get("fpm"));
+            if truthy(p) && truthy(m) {
+                let (Some(p), Some(m)) = (p.and_then(Value::as_str), m.and_then(Value::as_str))
+                else {
+                    return Model::Throws;
+                };
+                per = p.split(',').map(js_trim).collect();
+                fpm = m.split(',').map(js_trim).collect();
+            }
+        }
+        Model::V2 {
+            o,
+            features,
+            per,
+            fpm,
+        }
+    }
+
+    /// `orgId`, `orgRole`, `orgSlug`, with the deliberate differences: non-strings and an empty
+    /// id are absent, and a v2 `rol` that is not a non-empty string gives no role.
+    fn fields(&self) -> (Option<&'a str>, Option<String>, Option<&'a str>) {
+        let s = |m: Option<&'a Map<String, Value>>, k: &str| m?.get(k)?.as_str();
+        match self {
+            Model::Absent | Model::Throws => (None, None, None),
+            Model::V1(top) => (
+                s(Some(top), "org_id").filter(|id| !id.is_empty()),
+                s(Some(top), "org_role").map(str::to_owned),
+                s(Some(top), "org_slug"),
+            ),
+            Model::V2 { o, .. } => (
+                s(*o, "id").filter(|id| !id.is_empty()),
+                s(*o, "rol")
+                    .filter(|r| !r.is_empty())
+                    .map(|r| format!("org:{r}")),
+                s(*o, "slg"),
+            ),
+        }
+    }
+
+    fn permissions(&self) -> Expected {
+        match self {
+            Model::Absent | Model::Throws => Expected::List(None),
+            Model::V1(top) => Expected::List(match top.get("org_permissions") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|p| p.as_str().map(str::to_owned))
+                    .collect(),
+                _ => None,
+            }),
+            Model::V2 {
+                features, per, fpm, ..
+            } => expand(features, per, fpm),
+        }
+    }
+
+    /// The list `has({ permission })` searches, when known: the v1 array's strings (a
+    /// non-string entry hides the list from SQL but not from `includes`), or the v2 list.
+    fn searched<'p>(
+        &self,
+        perms: &'p Result<Option<Vec<String>>, clerk::TooLarge>,
+    ) -> Option<Vec<&'p str>>
+    where
+        'a: 'p,
+    {
+        match self {
+            Model::V1(top) => match top.get("org_permissions") {
+                Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_str).collect()),
+                _ => Some(Vec::new()),
+            },
+            Model::V2 { .. } => perms
+                .as_ref()
+                .ok()?
+                .as_ref()
+                .map(|l| l.iter().map(String::as_str).collect()),
+            Model::Absent | Model::Throws => Some(Vec::new()),
+        }
+    }
+}
+
+/// `buildOrgPermissions`: mask *j* belongs to the *j*-th org feature; bit *i* (LSB first) of a
+/// `/^\d+$/` mask grants `per[i]`; features without a mask, masks that are not digits and bits
+/// beyond `per` grant nothing. Plus clerk's cap on the list's bytes.
+fn expand(features: &[&str], per: &[&str], fpm: &[&str]) -> Expected {
+    let width = per.len();
+    // Repeated halving costs digits × bits; skip claims that would make it slow.
+    let cost = features
+        .iter()
+        .zip(fpm)
+        .map(|(_, m)| {
+            m.len()
+                .saturating_mul(width.min(m.len().saturating_mul(4) + 4))
+        })
+        .fold(0usize, usize::saturating_add);
+    if cost > 20_000_000 {
+        return Expected::Unknown;
+    }
+    let mut grants: Vec<(&str, &str)> = Vec::new();
+    let mut bytes = 0usize;
+    for (feature, mask) in features.iter().zip(fpm) {
+        let Some(bits) = low_bits(mask, width) else {
+            continue;
+        };
+        for (bit, perm) in bits.iter().zip(per) {
+            if *bit {
+                bytes = bytes.saturating_add("org:".len() + feature.len() + 1 + perm.len());
+                grants.push((feature, perm));
+            }
+        }
+    }
+    if bytes > clerk::MAX_EXPANDED_BYTES {
+        return Expected::TooLarge;
+    }
+    Expected::List(Some(
+        grants
+            .into_iter()
+            .map(|(f, p)| format!("org:{f}:{p}"))
+            .collect(),
+    ))
+}
+
+/// The SDK's `decimalToBinaryBits`: `None` unless ASCII digits; else the bits of the decimal,
+/// least significant first, by repeated halving, the first `width` of them at most.
+fn low_bits(decimal: &str, width: usize) -> Option<Vec<bool>> {
+    if decimal.is_empty() || !decimal.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits: Vec<u8> = decimal.bytes().map(|b| b - b'0').collect();
+    let mut start = 0;
+    let mut bits = Vec::new();
+    while bits.len() < width {
+        while digits.get(start) == Some(&0) {
+            start += 1;
+        }
+        if start == digits.len() {
+            break;
+        }
+        let mut rem = 0;
+        for d in &mut digits[start..] {
+            let v = rem * 10 + *d;
+            *d = v / 2;
+            rem = v % 2;
+        }
+        bits.push(rem == 1);
+    }
+    Some(bits)
+}
+
+/// The invariants of `clerk` for one claims value; returns `org_permissions`.
+fn check_clerk(claims: &Value) -> Result<Option<Vec<String>>, clerk::TooLarge> {
+    let model = Model::of(claims);
+    let checked = clerk::check(claims);
     let id = clerk::org_id(claims);
     let role = clerk::org_role(claims);
     let slug = clerk::org_slug(claims);
-    let perms = clerk::org_permissions(claims).unwrap_or(None);
-    let _ = clerk::actor_id(claims);
+    let perms = clerk::org_permissions(claims);
+
+    // Independent of the organization.
+    let act_sub = claims.get("act").and_then(|a| a.get("sub"));
+    assert_eq!(clerk::actor_id(claims), act_sub.and_then(Value::as_str));
+    let sts = claims.get("sts").and_then(Value::as_str);
+    assert_eq!(clerk::session_status(claims), sts);
+    assert_eq!(clerk::is_pending(claims), sts == Some("pending"));
+
+    // Where the SDK throws, the organization fails closed.
     assert_eq!(
-        clerk::is_pending(claims),
-        clerk::session_status(claims) == Some("pending")
+        checked.is_err(),
+        matches!(model, Model::Throws),
+        "check() against the SDK's throws: {claims}"
     );
-    if let Some(id) = id {
-        assert!(!id.trim().is_empty());
-    } else {
-        assert_eq!(role, None, "a role without an organization");
-        assert_eq!(slug, None, "a slug without an organization");
-        assert_eq!(perms, None, "permissions without an organization");
-    }
-    if let Some(role) = &role {
-        let bare = role.strip_prefix("org:").expect("roles are org:-prefixed");
-        assert!(!bare.is_empty());
-        assert!(clerk::has_org_role(claims, role));
-        assert!(clerk::has_org_role(claims, bare) || bare.starts_with("org:"));
+    if checked.is_err() {
+        assert_eq!((id, role.as_deref(), slug), (None, None, None), "{claims}");
+        assert_eq!(perms, Ok(None), "{claims}");
     }
 
-    if let Some(perms) = &perms {
-        let unique: BTreeSet<&String> = perms.iter().collect();
-        assert_eq!(unique.len(), perms.len(), "duplicate permissions {perms:?}");
-        let v2 = is_v2(claims);
-        let features = org_feature_names(claims);
-        let per = per_names(claims);
-        let v1_list: Vec<&str> = match claims.get("org_permissions") {
-            Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        for p in perms {
-            let (feature, perm) = p
-                .strip_prefix("org:")
-                .and_then(|rest| rest.split_once(':'))
-                .unwrap_or_else(|| panic!("permission {p:?} is not org:<feature>:<perm>"));
-            assert!(is_name(feature) && is_name(perm), "permission {p:?}");
-            if v2 {
-                assert!(features.contains(&feature), "{p:?}: feature not in fea");
-                assert!(per.contains(&perm), "{p:?}: permission not in o.per");
-            } else {
+    // The auth object's fields.
+    let (want_id, want_role, want_slug) = model.fields();
+    assert_eq!(id, want_id, "org_id: {claims}");
+    assert_eq!(role.as_deref(), want_role.as_deref(), "org_role: {claims}");
+    assert_eq!(slug, want_slug, "org_slug: {claims}");
+    if let Some(id) = id {
+        assert!(!id.is_empty());
+    }
+    match (model.permissions(), &perms) {
+        (Expected::List(want), Ok(got)) => assert_eq!(got, &want, "org_permissions: {claims}"),
+        (Expected::TooLarge, Err(clerk::TooLarge)) => {}
+        (Expected::Unknown, Ok(Some(_)) | Err(clerk::TooLarge)) => {}
+        (want, got) => panic!("org_permissions: {got:?}, the model says {want:?}: {claims}"),
+    }
+    if let Ok(Some(list)) = &perms {
+        let bytes = list.iter().map(String::len).fold(0, usize::saturating_add);
+        assert!(bytes <= clerk::MAX_EXPANDED_BYTES);
+    }
+    if perms.is_err() {
+        assert!(matches!(model, Model::V2 { .. }), "only v2 expands");
+    }
+
+    // has(): a signed-in user, an auth object, and for roles and permissions an organization id.
+    let user = signed_in(claims);
+    let in_org = user && id.is_some();
+    let searched = model.searched(&perms);
+    let held_role = role.as_deref().filter(|r| !r.is_empty());
+    if let (true, Some(r)) = (in_org, held_role) {
+        for arg in [
+            r,
+            strip_org(r),
+            &format!("org:{r}"),
+            &format!("org:org:{}", strip_org(r)),
+        ] {
+            assert!(
+                clerk::has_org_role(claims, arg),
+                "has_org_role({arg:?}) of {r:?}"
+            );
+        }
+    }
+    if let Ok(Some(list)) = &perms {
+        for p in list.iter().take(32) {
+            let got = clerk::has_permission(claims, p);
+            if !in_org {
                 assert!(
-                    v1_list.contains(&p.as_str()),
-                    "{p:?}: not in org_permissions"
+                    !got,
+                    "has_permission({p:?}) without a user or an organization"
+                );
+            } else if asked_permission(p) == *p {
+                assert!(got, "has_permission({p:?}) of a listed permission");
+                let short = p.strip_prefix("org:").unwrap_or(p);
+                assert!(
+                    clerk::has_permission(claims, short),
+                    "has_permission({short:?})"
                 );
             }
-            assert!(clerk::has_permission(claims, p), "has_permission({p:?})");
-            // The short form of a feature named `org` reads as prefixed (see clerk's tests).
-            let short = format!("{feature}:{perm}");
-            assert_eq!(clerk::has_permission(claims, &short), feature != "org");
         }
     }
 
+    let builds = checked.is_ok();
     for arg in derived_args(claims) {
-        let wanted = if arg.starts_with("org:") {
-            arg.clone()
-        } else {
-            format!("org:{arg}")
-        };
-        let held = perms.as_ref().is_some_and(|p| p.contains(&wanted));
-        assert_eq!(
-            clerk::has_permission(claims, &arg),
-            held,
-            "has_permission({arg:?})"
-        );
-        if role.is_none() {
-            assert!(!clerk::has_org_role(claims, &arg));
+        let got = clerk::has_permission(claims, &arg);
+        if !in_org {
+            assert!(
+                !got,
+                "has_permission({arg:?}) without a user or an organization"
+            );
+        } else if let Some(list) = &searched {
+            let want = list.contains(&asked_permission(&arg).as_str());
+            assert_eq!(got, want, "has_permission({arg:?}): {claims}");
         }
-        check_scoped(claims, &arg, id.is_some(), clerk::has_feature);
-        check_scoped(claims, &arg, id.is_some(), clerk::has_plan);
+        let want = in_org && held_role.is_some_and(|r| strip_org(r) == strip_org(&arg));
+        assert_eq!(
+            clerk::has_org_role(claims, &arg),
+            want,
+            "has_org_role({arg:?}): {claims}"
+        );
+        check_scoped(claims, &arg, builds, "fea", clerk::has_feature);
+        check_scoped(claims, &arg, builds, "pla", clerk::has_plan);
     }
     perms
 }
 
-/// Scope rules of `has_feature`/`has_plan` for one argument.
+#[derive(Clone, Copy, PartialEq)]
+enum Scope {
+    Org,
+    User,
+    Either,
+}
+
+/// `checkForFeatureOrPlan` over `fea || ""` (or `pla`), with clerk's `ScopeError` for an
+/// unknown scope (the SDK answers false). The argument is split on every `:` and only its
+/// first two pieces count: the scope, and the name (the scope's text when empty).
+fn billing_model(
+    claims: &Value,
+    key: &str,
+    arg: &str,
+    builds: bool,
+) -> Result<bool, clerk::ScopeError> {
+    let mut pieces = arg.split(':');
+    let first = pieces.next().unwrap_or("");
+    let (scope, id) = match pieces.next() {
+        None => (Scope::Either, first),
+        Some(second) => {
+            let scope = match first {
+                "o" | "org" | "organization" => Scope::Org,
+                "u" | "user" => Scope::User,
+                _ => {
+                    return Err(clerk::ScopeError {
+                        scope: first.to_owned(),
+                    })
+                }
+            };
+            (scope, if second.is_empty() { first } else { second })
+        }
+    };
+    if !signed_in(claims) || !builds {
+        return Ok(false);
+    }
+    let Some(Value::String(list)) = claims.get(key) else {
+        return Ok(false);
+    };
+    if list.is_empty() {
+        return Ok(false);
+    }
+    let (mut org, mut user) = (false, false);
+    for item in list.split(',') {
+        // `splitByScope` throws on an item without a colon; has() catches it: false.
+        let Some((s, name)) = js_trim(item).split_once(':') else {
+            return Ok(false);
+        };
+        if name == id {
+            org |= matches!(s, "o" | "ou" | "uo");
+            user |= matches!(s, "u" | "ou" | "uo");
+        }
+    }
+    Ok(match scope {
+        Scope::Org => org,
+        Scope::User => user,
+        Scope::Either => org || user,
+    })
+}
+
+/// `has_feature`/`has_plan` for one argument: the model's answer, and the scope relations.
 fn check_scoped(
     claims: &Value,
     arg: &str,
-    org_active: bool,
+    builds: bool,
+    key: &str,
     f: fn(&Value, &str) -> Result<bool, clerk::ScopeError>,
 ) {
     let got = f(claims, arg);
+    let want = billing_model(claims, key, arg, builds);
+    assert_eq!(got, want, "{key} {arg:?}: {claims}");
     match arg.split_once(':') {
-        Some((scope, _)) if !matches!(scope, "o" | "org" | "u" | "user") => {
-            assert_eq!(
-                got,
-                Err(clerk::ScopeError {
-                    scope: scope.to_owned()
-                })
-            );
+        Some((scope, _)) => {
+            if !matches!(scope, "o" | "org" | "organization" | "u" | "user") {
+                let want = clerk::ScopeError {
+                    scope: scope.to_owned(),
+                };
+                assert_eq!(got, Err(want), "{key} {arg:?}");
+            }
         }
-        Some(_) => assert!(got.is_ok()),
         None => {
-            let any = got.expect("a bare name is a valid argument");
-            let org = f(claims, &format!("o:{arg}")).unwrap();
-            let user = f(claims, &format!("u:{arg}")).unwrap();
-            assert_eq!(any, org || user, "{arg:?}: bare name is either scope");
-            assert_eq!(f(claims, &format!("org:{arg}")).unwrap(), org);
-            assert_eq!(f(claims, &format!("user:{arg}")).unwrap(), user);
-            if !org_active {
-                assert!(!org, "{arg:?}: org scope without an active organization");
+            let any = got.expect("an argument without a colon is valid");
+            if !signed_in(claims) || !builds {
+                assert!(!any, "{key} {arg:?} without a user or an auth object");
             }
-            if !is_v2(claims) {
-                assert!(!any, "{arg:?}: v1 tokens have no features or plans");
+            // `o:` + an empty name asks for `o`, so the relations hold for names only.
+            if arg.is_empty() {
+                return;
             }
+            let scoped = |scope: &str| f(claims, &format!("{scope}:{arg}"));
+            let org = scoped("o").expect("o: is a scope");
+            let user = scoped("u").expect("u: is a scope");
+            assert_eq!(any, org || user, "{key} {arg:?}: bare is either scope");
+            assert_eq!(scoped("org"), Ok(org));
+            assert_eq!(scoped("organization"), Ok(org));
+            assert_eq!(scoped("user"), Ok(user));
+            let unknown = |scope: &str| clerk::ScopeError {
+                scope: scope.to_owned(),
+            };
+            assert_eq!(scoped("ou"), Err(unknown("ou")));
+            assert_eq!(scoped("O"), Err(unknown("O")));
+            // Only the first two pieces count.
+            assert_eq!(f(claims, &format!("o:{arg}:x")), Ok(org));
         }
     }
 }
@@ -527,6 +881,7 @@ const NAMES: &[&str] = &[
     "é",
     "reports",
     "r-2",
+    "org",
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -536,6 +891,7 @@ enum Name {
 }
 
 impl Name {
+    /// The name, and whether it comes from the pool (no comma, colon or white space).
     fn text(&self) -> (String, bool) {
         match self {
             Name::Pool(i) => (NAMES[usize::from(*i) % NAMES.len()].to_owned(), true),
@@ -546,10 +902,14 @@ impl Name {
 
 #[derive(Arbitrary, Debug)]
 enum Mask {
-    /// Bits only below the width of `per`: always valid.
+    /// Bits only below the width of `per`.
     Fit(u128),
-    /// Any value (bits beyond `per` make the claim malformed).
+    /// Any value: bits beyond `per` are ignored.
     Any(u128),
+    /// With leading zeros.
+    Padded(u128, u8),
+    /// `hi` then `lo` as 38 digits: wider than 128 bits; its low 38 bits are those of `lo`.
+    Wide(u128, u128),
     Raw(String),
 }
 
@@ -558,12 +918,14 @@ struct V2Token {
     features: Vec<(u8, Name)>,
     per: Vec<Name>,
     masks: Vec<Mask>,
-    /// Pad or cut `fpm` to one mask per org-scoped feature.
+    /// Pad (with `0`) or cut `fpm` to one mask per org-scoped feature.
     exact_fpm_len: bool,
     id: Option<String>,
     rol: Option<String>,
-    /// `v`: absent, 2, or another number.
-    v: Option<u8>,
+    /// `sub`; `None` is a user.
+    sub: Option<String>,
+    /// `v`: mostly 2; also `2.0`, absent, `"2"` and 3 (v1).
+    v: u8,
     pla: Option<String>,
     /// Stale v1 fields that must never add a permission to a v2 token.
     v1_permissions: Vec<String>,
@@ -573,24 +935,22 @@ struct V2Token {
     raw_fpm: Option<String>,
 }
 
-/// A v2 token from structured input; asserts the decoder's answer against an independent
-/// reading of `fea`, `o.per` and `o.fpm`.
+/// A v2 token from structured input; besides `check_clerk`'s model, asserts the permissions
+/// against the structured input itself when the token is well formed by construction.
 pub fn clerk_v2(data: &[u8]) {
-    let Some((claims, valid)) = v2_claims(data) else {
+    let Some((claims, expected)) = v2_claims(data) else {
         return;
     };
     let perms = check_clerk(&claims);
-    if valid {
-        assert!(perms.is_some(), "well-formed token refused: {claims}");
-    }
-    if let Some(perms) = perms {
-        assert_complete(&claims, &perms);
+    if let Some(expected) = expected {
+        assert_eq!(perms, Ok(Some(expected)), "{claims}");
+        assert_eq!(clerk::check(&claims), Ok(()));
     }
 }
 
-/// Builds the claims of a v2 token from the input, and whether it is well formed by
-/// construction (pool names, masks within `per`, one mask per org-scoped feature).
-pub fn v2_claims(data: &[u8]) -> Option<(Value, bool)> {
+/// Builds the claims of a token from the input and, when it is a v2 token made of pool names
+/// and masks whose bits are known, the permissions Clerk's SDK grants for it.
+pub fn v2_claims(data: &[u8]) -> Option<(Value, Option<Vec<String>>)> {
     let t = V2Token::arbitrary(&mut Unstructured::new(data)).ok()?;
     let mut valid = true;
 
@@ -615,7 +975,8 @@ pub fn v2_claims(data: &[u8]) -> Option<(Value, bool)> {
         .collect();
     let width = per.len();
     let org_count = features.iter().filter(|(s, _)| *s != "u").count();
-    let mut masks: Vec<String> = t
+    // Each mask's text and the value of its bits below min(width, 128).
+    let mut masks: Vec<(String, u128)> = t
         .masks
         .iter()
         .map(|m| match m {
@@ -624,22 +985,27 @@ pub fn v2_claims(data: &[u8]) -> Option<(Value, bool)> {
                     .ok()
                     .and_then(|w| 1u128.checked_shl(w))
                     .map_or(u128::MAX, |limit| limit - 1);
-                (bits & fit).to_string()
+                ((bits & fit).to_string(), bits & fit)
             }
-            Mask::Any(bits) => {
-                valid &= width >= 128 || bits >> width == 0;
-                bits.to_string()
+            Mask::Any(bits) => (bits.to_string(), *bits),
+            Mask::Padded(bits, zeros) => {
+                let zeros = "0".repeat(usize::from(*zeros % 40));
+                (format!("{zeros}{bits}"), *bits)
+            }
+            Mask::Wide(hi, lo) => {
+                let lo = lo % 10u128.pow(38);
+                // 10^38 is a multiple of 2^38: only the low 38 bits are those of `lo`.
+                valid &= width <= 38;
+                (format!("{hi}{lo:038}"), lo)
             }
             Mask::Raw(s) => {
                 valid = false;
-                s.clone()
+                (s.clone(), 0)
             }
         })
         .collect();
     if t.exact_fpm_len {
-        masks.resize(org_count, "0".into());
-    } else {
-        valid &= masks.len() == org_count;
+        masks.resize(org_count, ("0".into(), 0));
     }
 
     let mut fea = features
@@ -648,7 +1014,11 @@ pub fn v2_claims(data: &[u8]) -> Option<(Value, bool)> {
         .collect::<Vec<_>>()
         .join(",");
     let mut per_text = per.join(",");
-    let mut fpm = masks.join(",");
+    let mut fpm = masks
+        .iter()
+        .map(|(text, _)| text.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     for (field, raw) in [
         (&mut fea, &t.raw_fea),
         (&mut per_text, &t.raw_per),
@@ -659,19 +1029,31 @@ pub fn v2_claims(data: &[u8]) -> Option<(Value, bool)> {
             valid = false;
         }
     }
-    let id = t.id.clone().unwrap_or_else(|| "org_fuzz".into());
-    valid &= !id.trim().is_empty();
 
     let mut o = Map::new();
-    o.insert("id".into(), Value::from(id));
+    o.insert(
+        "id".into(),
+        Value::from(t.id.clone().unwrap_or_else(|| "org_fuzz".into())),
+    );
     o.insert("per".into(), Value::from(per_text));
     o.insert("fpm".into(), Value::from(fpm));
     if let Some(rol) = &t.rol {
         o.insert("rol".into(), Value::from(rol.as_str()));
     }
-    let mut claims = json!({ "sub": "user_fuzz", "fea": fea, "o": o });
-    if let Some(v) = t.v {
-        claims["v"] = json!(if v % 2 == 0 { 2 } else { u64::from(v) });
+    let sub = t.sub.clone().unwrap_or_else(|| "user_fuzz".into());
+    let mut claims = json!({ "sub": sub, "fea": fea, "o": o });
+    match t.v % 8 {
+        0 => valid = false,
+        1 => {
+            claims["v"] = json!(3);
+            valid = false;
+        }
+        2 => {
+            claims["v"] = json!("2");
+            valid = false;
+        }
+        3 => claims["v"] = serde_json::from_str("2.0").expect("a JSON number"),
+        _ => claims["v"] = json!(2),
     }
     if let Some(pla) = &t.pla {
         claims["pla"] = json!(pla);
@@ -680,27 +1062,22 @@ pub fn v2_claims(data: &[u8]) -> Option<(Value, bool)> {
         claims["org_id"] = json!("org_v1");
         claims["org_permissions"] = json!(t.v1_permissions);
     }
-
-    Some((claims, valid))
-}
-
-/// Every (org feature, set bit) of a decoded token is granted: the decoder drops nothing.
-fn assert_complete(claims: &Value, perms: &[String]) {
-    let features = org_feature_names(claims);
-    let per = per_names(claims);
-    let fpm = claims["o"]["fpm"].as_str().unwrap_or("");
-    if fpm.trim().is_empty() {
-        return;
+    if !valid {
+        return Some((claims, None));
     }
-    for (feature, mask) in features.iter().zip(fpm.split(',').map(str::trim)) {
-        let mask: u128 = mask.parse().expect("decoded fpm entries are integers");
-        for (bit, perm) in per.iter().enumerate() {
-            if bit < 128 && mask & (1u128 << bit) != 0 {
-                let key = format!("org:{feature}:{perm}");
-                assert!(perms.contains(&key), "{key} missing from {perms:?}");
+
+    // Mask j belongs to the j-th org-scoped feature; bit i grants per[i]. An empty per or fpm
+    // is falsy: no permissions.
+    let mut expected = Vec::new();
+    let org_features = features.iter().filter(|(s, _)| *s != "u");
+    for ((_, feature), (_, bits)) in org_features.zip(&masks) {
+        for (i, perm) in per.iter().enumerate().take(128) {
+            if bits >> i & 1 == 1 {
+                expected.push(format!("org:{feature}:{perm}"));
             }
         }
     }
+    Some((claims, Some(expected)))
 }
 
 // ---------------------------------------------------------------------------------------

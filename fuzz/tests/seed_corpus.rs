@@ -140,6 +140,11 @@ fn write_seed_corpus() {
         "v2-all-scopes",
         r#"{"v":2,"fea":"o:dashboard,u:export,ou:teams,uo:reports","pla":"u:free,o:pro","sts":"pending","act":{"sub":"user_a"},"o":{"id":"org_2","rol":"admin","slg":"acme","per":"manage,read,delete","fpm":"3,6,2"}}"#,
     );
+    write(
+        "clerk_decode",
+        "v2-signed-in",
+        r#"{"v":2,"sub":"user_2","fea":"o:dashboard,u:export,ou:teams,o:org","pla":"u:free,o:pro","o":{"id":"org_2","rol":"org:admin","slg":"acme","per":"manage,read,,delete","fpm":"3,6,9"}}"#,
+    );
     for (name, text) in [
         ("claims", claims.to_string()),
         ("escapes", r#"{"s":"a\"\\\u00e9\ud83d\ude00","n":[-0,1.5e3,1e400],"o":{"":null,"a":true}}"#.to_string()),
