@@ -11,6 +11,8 @@
 // integers, duplicate keys, \u escapes in keys); both sides must parse that
 // text, so the oracle sees exactly what a JSON parser sees.
 
+import { seeded } from "./random.mjs";
+
 const seed = Number.parseInt(process.argv[2] ?? "1", 10);
 const count = Number.parseInt(process.argv[3] ?? "3000", 10);
 if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 0) {
@@ -19,20 +21,7 @@ if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 0) {
 }
 
 // ---------------------------------------------------------------- PRNG
-function mulberry32(a) {
-  return function () {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = mulberry32(seed);
-const int = (n) => Math.floor(rnd() * n);
-const between = (lo, hi) => lo + int(hi - lo + 1);
-const pick = (arr) => arr[int(arr.length)];
-const chance = (p) => rnd() < p;
+const { rnd, int, between, pick, chance, alnum } = seeded(seed);
 const shuffle = (arr) => {
   const a = arr.slice();
   for (let i = a.length - 1; i > 0; i--) {
@@ -46,12 +35,6 @@ const randBig = (bits) => {
   let v = 0n;
   for (let i = 0; i < bits; i++) v = (v << 1n) | (chance(0.5) ? 1n : 0n);
   return v;
-};
-const alnum = (len) => {
-  const cs = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  let s = "";
-  for (let i = 0; i < len; i++) s += cs[int(cs.length)];
-  return s;
 };
 
 // Raw JSON text that JSON.stringify cannot emit: a sentinel string replaced

@@ -33,6 +33,7 @@
 import { generateKeyPairSync, createSign, createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { seeded } from "./random.mjs";
 
 const usage = () => {
   process.stderr.write("usage: PARITY_NOW=<unix seconds> node tokens.mjs [seed=1] [count=400] OUTDIR\n");
@@ -54,27 +55,8 @@ if (!/^\d+$/.test(nowText) || !Number.isSafeInteger(Number(nowText))) {
 }
 const NOW = Number(nowText);
 
-// ---------------------------------------------------------------- PRNG (as generate.mjs)
-function mulberry32(a) {
-  return function () {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = mulberry32(seed);
-const int = (n) => Math.floor(rnd() * n);
-const between = (lo, hi) => lo + int(hi - lo + 1);
-const pick = (arr) => arr[int(arr.length)];
-const chance = (p) => rnd() < p;
-const alnum = (len) => {
-  const cs = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  let s = "";
-  for (let i = 0; i < len; i++) s += cs[int(cs.length)];
-  return s;
-};
+// ---------------------------------------------------------------- PRNG
+const { rnd, int, between, pick, chance, alnum } = seeded(seed);
 const randBytes = (n) => Buffer.from(Array.from({ length: n }, () => int(256)));
 
 // ---------------------------------------------------------------- JSON text
