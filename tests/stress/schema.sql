@@ -20,7 +20,7 @@ create function stress.claims_of(n int) returns jsonb language sql immutable par
   select jsonb_build_object(
     'sub', 'user_' || n, 'sid', 'sess_' || n, 'role', 'authenticated',
     'email', 'user_' || n || '@example.com', 'iat', 1735689600, 'exp', 4102444800,
-    'fea', 'o:docs', 'o', jsonb_build_object('id', 'org_' || n % 7,
+    'v', 2, 'fea', 'o:docs', 'o', jsonb_build_object('id', 'org_' || n % 7,
       'rol', case when n % 2 = 0 then 'admin' else 'member' end,
       'per', 'read,manage', 'fpm', case when n % 3 = 0 then '3' else '1' end))
 $$;
