@@ -1,25 +1,16 @@
 //! Strict parsing of the JWS compact serialization (RFC 7515 §7.1).
 
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use serde_json::Value;
 
 use super::json::{self, Doc, Item, Kind};
 use super::{quoted, Alg, JoseError};
 
-/// base64url exactly as RFC 7515 §2 wants it: URL-safe alphabet, no `=`
-/// padding, no whitespace or other characters, and non-zero trailing bits in
-/// the last character rejected (otherwise signatures would be malleable).
-pub(crate) const B64URL: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_allow_trailing_bits(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
-);
-
-/// Strict base64url decode; `what` names the field for the error message.
+/// Strict base64url decode, exactly as RFC 7515 §2 wants it: the `base64` crate's
+/// `URL_SAFE_NO_PAD` engine takes the URL-safe alphabet only, refuses `=` padding, whitespace and
+/// any other character, and refuses non-zero trailing bits in the last character (otherwise
+/// signatures would be malleable); `strict_base64url` below holds it to that. `what` names the field for the error message.
 pub(crate) fn b64url_decode(input: &str, what: &str) -> Result<Vec<u8>, JoseError> {
     B64URL.decode(input).map_err(|_| {
         JoseError::Malformed(format!(
