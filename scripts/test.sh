@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, a type-check of every supported PostgreSQL version, the
-# fuzz harness's own tests (its invariants and the kept crash inputs),
-# then on PostgreSQL 13, 15, 17 and 18 the pure-Rust unit tests and #[pg_test]s (cargo pgrx test), the
+# layer check of the glue, the core crate's unit tests, the fuzz harness's own tests (its invariants
+# and the kept crash inputs), then on PostgreSQL 13, 15, 17 and 18 the #[pg_test]s (cargo pgrx test), the
 # SQL contract (pg_regress), the attacks on verify mode (security-test.sh) and the differential test
 # against Clerk's SDK (clerk-parity.sh), then on 15 the
 # release and upgrade checks, the path from the guide, the pgTAP example, the reliability suite,
@@ -20,11 +20,16 @@ if git -C "$REPO" grep -n -I -E '[.][.]/+shared|/shared''/jose-vectors' -- . ':!
   exit 1
 fi
 echo "== formatting and lints"
-cargo fmt --check
+cargo fmt --all --check
 cargo clippy --locked --all-targets --features "pg15 pg_test" --no-default-features -- -D warnings
+cargo clippy --locked --all-targets -p pg_jwt_claims_core -p pg_jwt_claims-fuzz -p pg_jwt_claims_bench_crypto -- -D warnings
+echo "== the glue's layers: functions -> runtime -> pg, no module importing one that imports it back"
+python3 "$REPO/scripts/check-layers.py"
 bash "$REPO/scripts/check-versions.sh"
+echo "== the core crate's unit tests (claims, Clerk, strict JSON, JOSE with the RFC, Wycheproof and peer vectors)"
+cargo test --locked --quiet -p pg_jwt_claims_core
 echo "== the fuzz harness: its invariants over edge cases, the seed corpus and every kept crash input"
-(cd "$REPO/fuzz" && cargo test --locked --quiet)
+cargo test --locked --quiet -p pg_jwt_claims-fuzz
 
 for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
   echo "== $v: unit tests and #[pg_test]s"

@@ -318,18 +318,18 @@ mod tests {
 
     // Test-only functions: a JSON text written by `jsonb::from_doc`, and whether two jsonb
     // values are the same bytes.
-    crate::callsite::v1_function!(
+    crate::functions::v1_function!(
         pg_jwt_claims_test_jsonb_of,
         pg_finfo_pg_jwt_claims_test_jsonb_of,
         |fcinfo| {
-            let text = crate::callsite::text_arg(fcinfo, 0).unwrap_or_default();
-            let doc = crate::verify::parse_claims(text.as_bytes().to_vec())
-                .unwrap_or_else(|e| crate::verification::sql_error(&e).raise());
-            crate::jsonb::from_doc(&doc).unwrap_or_else(|e| e.raise())
+            let text = crate::pg::args::text_arg(fcinfo, 0).unwrap_or_default();
+            let doc = pg_jwt_claims_core::jose::parse_claims(text.as_bytes().to_vec())
+                .unwrap_or_else(|e| crate::pg::errors::sql_error(&e).raise());
+            crate::pg::jsonb::from_doc(&doc).unwrap_or_else(|e| e.raise())
         }
     );
 
-    crate::callsite::v1_function!(
+    crate::functions::v1_function!(
         pg_jwt_claims_test_same_bytes,
         pg_finfo_pg_jwt_claims_test_same_bytes,
         |fcinfo| {
@@ -458,7 +458,7 @@ mod tests {
     }
 
     // A function whose body panics, through the same entry-point macro as every reader.
-    crate::callsite::v1_function!(
+    crate::functions::v1_function!(
         pg_jwt_claims_test_panic,
         pg_finfo_pg_jwt_claims_test_panic,
         |_fcinfo| {
@@ -507,13 +507,13 @@ mod tests {
         let array: Vec<serde_json::Value> = (0..100_000).map(|i| serde_json::json!(i)).collect();
         let runs: [(&str, &dyn Fn()); 3] = [
             ("org_permissions", &|| {
-                let _ = crate::clerk::org_permissions(&claims);
+                let _ = pg_jwt_claims_core::clerk::org_permissions(&claims);
             }),
             ("has_permission", &|| {
-                let _ = crate::clerk::has_permission(&claims, "org:f1500:nothing");
+                let _ = pg_jwt_claims_core::clerk::has_permission(&claims, "org:f1500:nothing");
             }),
             ("claim array", &|| {
-                let _ = crate::datums::json_text_array(&array, &["a"]);
+                let _ = crate::pg::datums::json_text_array(&array, &["a"]);
             }),
         ];
         for (what, run) in runs {

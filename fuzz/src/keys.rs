@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use crate::verify::{self, KeySet, Policy};
+use pg_jwt_claims_core::jose::{self, KeySet, Policy};
 
 /// HMAC secret (raw bytes of the string).
 pub const HMAC_SECRET: &str = "fuzz-hmac-secret-0123456789abcdef";
@@ -131,7 +131,7 @@ pub fn fixtures() -> &'static Fixtures {
         let tokens = SIGNERS
             .iter()
             .map(|(alg, key)| {
-                let token = verify::sign(&claims, key, alg).expect("embedded test key signs");
+                let token = jose::sign(&claims, key, alg).expect("embedded test key signs");
                 (*alg, token)
             })
             .collect();

@@ -8,10 +8,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::claims::{self, Claims};
-use crate::clerk;
 use crate::keys::{fixtures, HMAC_SECRET};
-use crate::verify::{self, JoseError, KeySet, Policy};
+use pg_jwt_claims_core::claims::{self, Claims};
+use pg_jwt_claims_core::clerk;
+use pg_jwt_claims_core::jose::{self, JoseError, KeySet, Policy};
+use pg_jwt_claims_core::json;
 
 /// A target's body: one input, panics on a finding.
 pub type Target = fn(&[u8]);
@@ -44,14 +45,14 @@ fn assert_no_leak(message: &str, input: &str) {
 // ---------------------------------------------------------------------------------------
 // token_decode
 
-/// `verify::decode`: structural decoding only. Errors are always `Malformed`; a decoded
+/// `jose::decode`: structural decoding only. Errors are always `Malformed`; a decoded
 /// header is an object with a string `alg`, and header and payload are exactly the JSON of
 /// the first two segments.
 pub fn token_decode(data: &[u8]) {
     let Ok(token) = std::str::from_utf8(data) else {
         return;
     };
-    match verify::decode(token) {
+    match jose::decode(token) {
         Ok(decoded) => {
             assert!(decoded.header.get("alg").is_some_and(Value::is_string));
             let mut segments = token.split('.');
@@ -104,17 +105,17 @@ pub fn token_verify(data: &[u8]) {
     }
 
     if let Ok(claims @ Value::Object(_)) = serde_json::from_str::<Value>(text) {
-        let token = verify::sign(&claims, HMAC_SECRET, "HS256").expect("HS256 signs any object");
+        let token = jose::sign(&claims, HMAC_SECRET, "HS256").expect("HS256 signs any object");
         let hmac = &fx.key_sets[0].1;
-        let jws = verify::verify_signature(&token, hmac, &[]).expect("own token verifies");
+        let jws = jose::verify_signature(&token, hmac, &[]).expect("own token verifies");
         assert_eq!(jws.payload, serde_json::to_vec(&claims).unwrap());
         check_verify(&token, hmac, &fx.open());
     }
 }
 
-/// `verify::verify` must agree with `decode`, `verify_signature` and the policy it was given.
+/// `jose::verify` must agree with `decode`, `verify_signature` and the policy it was given.
 fn check_verify(token: &str, keys: &KeySet, policy: &Policy) {
-    match verify::verify(token, keys, policy) {
+    match jose::verify(token, keys, policy) {
         Ok(v) => {
             assert!(v.claims.root().is_object());
             let (header, claims) = (v.header.to_value(), v.claims.to_value());
@@ -122,13 +123,13 @@ fn check_verify(token: &str, keys: &KeySet, policy: &Policy) {
             if !policy.algorithms.is_empty() {
                 assert!(policy.algorithms.iter().any(|a| a == v.alg.name()));
             }
-            let decoded = verify::decode(token).expect("a verified token decodes");
+            let decoded = jose::decode(token).expect("a verified token decodes");
             assert_eq!(decoded.header, header);
             assert_eq!(decoded.payload, claims);
-            let jws = verify::verify_signature(token, keys, policy.algorithms)
+            let jws = jose::verify_signature(token, keys, policy.algorithms)
                 .expect("a verified token's signature verifies");
             assert_eq!(jws.alg, v.alg);
-            verify::check_time(v.exp, v.nbf, v.iat, policy.now, policy.leeway)
+            jose::check_time(v.exp, v.nbf, v.iat, policy.now, policy.leeway)
                 .expect("a verified token is inside its time window");
             if let Some(issuer) = policy.issuer {
                 assert_eq!(claims.get("iss"), Some(&Value::from(issuer)));
@@ -1092,8 +1093,8 @@ pub fn v2_claims(data: &[u8]) -> Option<(Value, Option<Vec<String>>)> {
 pub fn json_strict(data: &[u8]) {
     let magic = data.windows(20).any(|w| w == b"$serde_json::private");
     let theirs = serde_json::from_slice::<Value>(data);
-    let lenient = std::str::from_utf8(data).ok().map(verify::parse_value);
-    match verify::parse_claims(data.to_vec()) {
+    let lenient = std::str::from_utf8(data).ok().map(json::parse_value);
+    match jose::parse_claims(data.to_vec()) {
         Ok(doc) => {
             let value = doc.to_value();
             if !magic {
@@ -1130,10 +1131,10 @@ pub fn json_strict(data: &[u8]) {
 }
 
 /// Every object's keys in jsonb's order (length, then bytes), strictly increasing.
-fn check_key_order(item: verify::Item) {
+fn check_key_order(item: json::Item) {
     match item.kind() {
-        verify::Kind::Object(members) => {
-            let sorted: Vec<(&str, verify::Item)> = item.jsonb_members().collect();
+        json::Kind::Object(members) => {
+            let sorted: Vec<(&str, json::Item)> = item.jsonb_members().collect();
             assert_eq!(sorted.len(), members.len());
             for pair in sorted.windows(2) {
                 let (a, b) = (pair[0].0, pair[1].0);
@@ -1147,7 +1148,7 @@ fn check_key_order(item: verify::Item) {
                 check_key_order(value);
             }
         }
-        verify::Kind::Array(elements) => elements.for_each(check_key_order),
+        json::Kind::Array(elements) => elements.for_each(check_key_order),
         _ => {}
     }
 }

@@ -4,11 +4,13 @@
 //! asks `source.rs` for the claims and the core (`claims.rs`) for the value. All are
 //! `STABLE PARALLEL SAFE`; the path readers are `STRICT` (a NULL path gives NULL, as `#>>` does).
 
-use crate::callsite::{serve, utf8, v1_function, Answer};
-use crate::claims::{as_array, as_bool, as_number_text, get_path, text_of};
-use crate::errors::{wrong_type, SqlError};
-use crate::source::{view, Validity, View};
-use crate::{clerk, datums, gucs};
+use crate::functions::v1_function;
+use crate::pg::args::utf8;
+use crate::pg::datums::{self, Answer};
+use crate::pg::errors::{wrong_type, SqlError};
+use crate::runtime::callsite::serve;
+use crate::runtime::identity::{view, Validity, View};
+use pg_jwt_claims_core::claims::{as_array, as_bool, as_number_text, get_path, text_of};
 use pgrx::pg_sys::{self, Datum};
 
 /// Reads the claims a top-level reader needs and applies `read` to them. `None` claims (no
@@ -25,18 +27,13 @@ fn with_view(
     Ok((answer, validity))
 }
 
-/// Whether Clerk's pending-session rule hides these claims (`pg_jwt_claims.pending_session`).
-pub fn signed_out(view: &View) -> bool {
-    gucs::pending_session() == gucs::PendingSession::SignedOut && clerk::is_pending(view.value())
-}
-
 /// A top-level string identity claim, NULL when absent, '' or the session is pending.
 fn identity(fcinfo: pgrx::pg_sys::FunctionCallInfo, claim: &'static str) -> Datum {
     // SAFETY: called from a V1 entry point with its own fcinfo; no arguments.
     unsafe {
         serve(fcinfo, |_| {
             with_view(&[claim, "sts"], |v| {
-                if signed_out(v) {
+                if v.signed_out() {
                     return Ok(Answer::Null);
                 }
                 let value = match v {

@@ -7,9 +7,11 @@
 //! any claims setting does. They set everything transaction-locally, so a test's `ROLLBACK` (or
 //! its end) logs out.
 
-use crate::callsite::{utf8, v1_function};
-use crate::errors::SqlError;
-use crate::{claims::Claims, gucs};
+use crate::functions::v1_function;
+use crate::pg::args::utf8;
+use crate::pg::errors::SqlError;
+use crate::runtime::settings;
+use pg_jwt_claims_core::claims::Claims;
 use pgrx::pg_sys;
 use pgrx::{IntoDatum, PgLogLevel, PgSqlErrorCode};
 use std::ffi::CStr;
@@ -87,7 +89,7 @@ v1_function!(
             .raise();
         }
         warn_outside_transaction("jwt_test_login");
-        if gucs::mode() == gucs::Mode::Verify {
+        if settings::mode() == settings::Mode::Verify {
             pgrx::ereport!(
                 PgLogLevel::WARNING,
                 PgSqlErrorCode::ERRCODE_WARNING,
@@ -95,7 +97,7 @@ v1_function!(
                 "Sign them with a key the configured keys verify: jwt_test_authenticate(claims, key)."
             );
         }
-        let setting = gucs::claims_setting_name().to_string_lossy().into_owned();
+        let setting = settings::claims_setting_name().to_string_lossy().into_owned();
         set_local(&setting, &text);
         // SAFETY: argument 1 is a name or NULL.
         if let Some(role) = role_arg(fcinfo, 1) {
@@ -112,7 +114,7 @@ v1_function!(
     pg_jwt_claims_jwt_test_logout, pg_finfo_pg_jwt_claims_jwt_test_logout,
     |fcinfo| {
         warn_outside_transaction("jwt_test_logout");
-        let setting = gucs::claims_setting_name().to_string_lossy().into_owned();
+        let setting = settings::claims_setting_name().to_string_lossy().into_owned();
         set_local(&setting, "");
         set_local("pg_jwt_claims.token", "");
         // SAFETY: argument 0 is a name or NULL.

@@ -2,14 +2,23 @@
 //! numeric parsing, bigint rounding), so a claim reads exactly as the equivalent SQL would.
 //! Every function allocates in the current memory context.
 
-use crate::callsite::Answer;
-use crate::claims::text_of;
-use crate::errors::{untranslatable, SqlError};
+use crate::pg::errors::{untranslatable, SqlError};
+use pg_jwt_claims_core::claims::text_of;
+use pg_jwt_claims_core::interrupts;
 use pgrx::pg_sys::{self, Datum};
 use pgrx::PgSqlErrorCode;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::ffi::CString;
+
+/// What a reader computed.
+pub enum Answer {
+    Null,
+    /// A by-value Datum (boolean, bigint, timestamptz).
+    Value(Datum),
+    /// A by-reference varlena Datum allocated in the current memory context.
+    Varlena(Datum),
+}
 
 /// A text Datum; NUL cannot be stored in text (22P05).
 pub fn text(s: &str, path: &[&str]) -> Result<Answer, SqlError> {
@@ -170,7 +179,7 @@ pub fn json_text_array(items: &[Value], path: &[&str]) -> Result<Answer, SqlErro
     let scratch = Scratch::new();
     let mut texts: Vec<Option<Cow<'_, str>>> = Vec::with_capacity(items.len());
     for item in items {
-        crate::interrupts::check();
+        interrupts::check();
         texts.push(match item {
             Value::Null => None,
             Value::String(s) => Some(Cow::Borrowed(s.as_str())),
@@ -210,7 +219,7 @@ pub fn text_array<S: AsRef<str>>(texts: &[Option<S>], path: &[&str]) -> Result<A
     let data_start = maxalign(header + bitmap);
     let mut data_len = 0usize;
     for text in texts.iter().flatten() {
-        crate::interrupts::check_every(data_len, 1 << 16);
+        interrupts::check_every(data_len, 1 << 16);
         data_len = intalign(data_len) + pg_sys::VARHDRSZ + text.as_ref().len();
         if data_len > MAX_ALLOC_SIZE {
             return Err(array_too_large());

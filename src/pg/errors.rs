@@ -1,6 +1,8 @@
 //! Errors a user can cause. Each carries its own SQLSTATE and a message in core Postgres style;
 //! none is ever raised as XX000, and no message carries a key, a secret or a whole token.
 
+use pg_jwt_claims_core::claims::WrongType;
+use pg_jwt_claims_core::jose::JoseError;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 
@@ -49,7 +51,7 @@ impl SqlError {
 }
 
 /// A claim of the wrong JSON type for a typed reader (42804).
-pub fn wrong_type(path: &[&str], wrong: &crate::claims::WrongType) -> SqlError {
+pub fn wrong_type(path: &[&str], wrong: &WrongType) -> SqlError {
     SqlError::new(
         PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
         format!(
@@ -71,4 +73,33 @@ pub fn untranslatable(path: &[&str]) -> SqlError {
         "\\u0000 in claim \"{}\" cannot be converted to text.",
         path.join(".")
     ))
+}
+
+/// Maps the core's error kinds to SQLSTATEs (see `JoseError`), for a token being read.
+pub fn sql_error(err: &JoseError) -> SqlError {
+    with_prefix(err, token_prefix(err))
+}
+
+fn token_prefix(err: &JoseError) -> &'static str {
+    match err {
+        JoseError::Malformed(_) => "malformed token",
+        JoseError::Rejected(_) => "token rejected",
+        JoseError::InvalidKey(_) => "unusable key",
+        JoseError::Unsupported(_) => "unsupported token",
+    }
+}
+
+/// The same mapping for `jwt_sign`, where no token is involved yet.
+pub fn sign_error(err: &JoseError) -> SqlError {
+    with_prefix(err, "cannot sign")
+}
+
+fn with_prefix(err: &JoseError, prefix: &str) -> SqlError {
+    let code = match err {
+        JoseError::Malformed(_) => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+        JoseError::Rejected(_) => PgSqlErrorCode::ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
+        JoseError::InvalidKey(_) => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        JoseError::Unsupported(_) => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+    };
+    SqlError::new(code, format!("{prefix}: {}", err.message()))
 }

@@ -4,7 +4,7 @@
 //! were written with). The SQL glue decides where the text comes from and turns the answers into
 //! Datums; the rules of what a path means and which JSON types a typed reader takes live here.
 
-use crate::verify::parse_value;
+use crate::json::parse_value;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -61,7 +61,7 @@ impl Claims {
 
     /// Wraps the claims of a verified token: `doc` was strictly parsed and is an object. Its
     /// `Value` is built when first read.
-    pub fn from_verified(doc: crate::verify::Doc) -> Claims {
+    pub fn from_verified(doc: crate::json::Doc) -> Claims {
         debug_assert!(doc.root().is_object());
         Claims {
             text: doc.into_text(),
@@ -276,7 +276,7 @@ mod tests {
                 let mut v: Value = serde_json::from_str("{}").unwrap();
                 let map = v.as_object_mut().unwrap();
                 let strict =
-                    crate::verify::parse_claims(text.as_bytes().to_vec()).expect("valid JSON");
+                    crate::jose::parse_claims(text.as_bytes().to_vec()).expect("valid JSON");
                 for (k, item) in strict.root().jsonb_members() {
                     map.insert(k.to_owned(), item.to_value());
                 }
@@ -289,7 +289,7 @@ mod tests {
             );
             let from_setting = Claims::parse(text).unwrap();
             assert_eq!(from_setting.value(), &literal, "{text}");
-            let doc = crate::verify::parse_claims(text.as_bytes().to_vec()).unwrap();
+            let doc = crate::jose::parse_claims(text.as_bytes().to_vec()).unwrap();
             let from_token = Claims::from_verified(doc);
             assert_eq!(from_token.value(), &literal, "{text}");
             assert_ne!(

@@ -78,7 +78,7 @@ pub(crate) fn signing_key(
         let (family, key) = pem_private(trimmed)?;
         (family, key, None)
     } else if trimmed.starts_with('{') {
-        let value = super::parse_value(trimmed).map_err(|e| {
+        let value = crate::json::parse_value(trimmed).map_err(|e| {
             JoseError::InvalidKey(format!(
                 "signing key starts with '{{' but is not valid JSON: {e}"
             ))

@@ -28,12 +28,7 @@
 //! Nothing in here panics on any input (no `unwrap`/`expect`/indexing outside
 //! tests), and no error message contains key material, a secret, or the token.
 
-// The glue uses only part of this API (the rest: accessors, helpers for
-// other settings, `Policy::new`…); the module is private to the crate, so
-// unused public items would otherwise warn.
-
 mod der;
-mod json;
 mod keys;
 mod sign;
 mod token;
@@ -44,14 +39,10 @@ mod tests;
 
 use std::fmt;
 
-#[allow(unused_imports)]
-pub use json::{parse_value, Doc, Item, Kind};
-#[allow(unused_imports)]
+use crate::json::{self, Doc};
 pub use keys::{Key, KeyFamily, KeySet};
 pub use sign::sign;
-#[allow(unused_imports)]
 pub use token::{decode, Decoded};
-#[allow(unused_imports)]
 pub use validate::{
     check_header, check_time, format_numeric_date, validate_claims, Policy, TimeClaims,
 };
@@ -113,15 +104,11 @@ impl fmt::Display for JoseError {
 
 impl std::error::Error for JoseError {}
 
-/// Quotes a token-supplied or configured identifier (kid, alg, iss, aud…)
-/// for an error message: at most 64 characters, control characters and
-/// quotes escaped (so a `kid` containing NUL cannot break a C string).
-pub(crate) fn quoted(s: &str) -> String {
-    const MAX: usize = 64;
-    match s.char_indices().nth(MAX) {
-        None => format!("{s:?}"),
-        Some((cut, _)) => format!("{:?}...", s.get(..cut).unwrap_or_default()),
-    }
+pub(crate) use crate::json::quoted;
+
+/// Strictly parses `bytes` (see [`crate::json`]); `what` names the part for messages.
+pub(crate) fn parse_strict(bytes: Vec<u8>, what: &str) -> Result<Doc, JoseError> {
+    json::parse_strict(bytes).map_err(|refusal| JoseError::Malformed(refusal.message(what)))
 }
 
 /// A JWS algorithm this module can verify and sign.
@@ -320,7 +307,7 @@ pub fn verify_signature(
 
 /// Strictly parses a claims set (as [`verify`] does after the signature check).
 pub fn parse_claims(bytes: Vec<u8>) -> Result<Doc, JoseError> {
-    json::parse_strict(bytes, "claims")
+    parse_strict(bytes, "claims")
 }
 
 /// Verifies a JWT: [`verify_signature`] with `policy.algorithms`, then

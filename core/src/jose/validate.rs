@@ -1,8 +1,8 @@
 //! JWT claim validation (RFC 7519 §4.1), separate from signature checking so
 //! the glue can cache a verified token and re-check only the time window.
 
-use super::json::{Item, Kind, Members};
 use super::{quoted, JoseError};
+use crate::json::{Item, Kind, Members};
 
 /// What [`validate_claims`] / [`super::verify`] require of a token.
 #[derive(Debug, Clone, Copy)]
@@ -344,7 +344,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::json::{parse_strict, Doc};
+    use crate::jose::parse_strict;
+    use crate::json::Doc;
     use serde_json::json;
 
     fn doc(claims: &serde_json::Value) -> Doc {

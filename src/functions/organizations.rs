@@ -5,11 +5,13 @@
 //! (`sts = pending`) answers NULL or false unless `pg_jwt_claims.pending_session = allow`, as the
 //! SDK's default `treatPendingAsSignedOut` does.
 
-use crate::accessors::signed_out;
-use crate::callsite::{serve, utf8, v1_function, Answer};
-use crate::errors::SqlError;
-use crate::source::view;
-use crate::{clerk, datums};
+use crate::functions::v1_function;
+use crate::pg::args::utf8;
+use crate::pg::datums::{self, Answer};
+use crate::pg::errors::SqlError;
+use crate::runtime::callsite::serve;
+use crate::runtime::identity::view;
+use pg_jwt_claims_core::clerk;
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
 use serde_json::Value;
@@ -50,7 +52,7 @@ unsafe fn clerk_reader(
             };
             let (view, validity) = view(CLERK_CLAIMS);
             let answer = match view {
-                Some(v) if !signed_out(&v) => read(v.value(), argument)?,
+                Some(v) if !v.signed_out() => read(v.value(), argument)?,
                 _ => read(&Value::Null, argument)?,
             };
             Ok((answer, validity))

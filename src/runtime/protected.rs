@@ -32,8 +32,8 @@
 //! With the library preloaded, Postgres itself refuses such startup options (FATAL 42501) and
 //! rule 1 only catches invalid values in the server's own configuration.
 
-use crate::errors::SqlError;
-use crate::guc_records::{find, find_string};
+use crate::pg::errors::SqlError;
+use crate::pg::guc_records::{find, find_string};
 use pgrx::pg_sys::{self, GucSource};
 use pgrx::PgSqlErrorCode;
 use std::ffi::{c_char, CStr};

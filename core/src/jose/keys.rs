@@ -154,14 +154,14 @@ impl KeySet {
             return parse_pem_public(trimmed).map(|keys| KeySet { keys });
         }
         if trimmed.starts_with('{') {
-            let value = super::parse_value(trimmed).map_err(|e| {
+            let value = crate::json::parse_value(trimmed).map_err(|e| {
                 JoseError::InvalidKey(format!(
                     "key material starts with '{{' but is not valid JSON (JWK / JWK Set): {e}"
                 ))
             })?;
             return parse_json_keys(&value).map(|keys| KeySet { keys });
         }
-        if trimmed.starts_with('[') && super::parse_value(trimmed).is_ok() {
+        if trimmed.starts_with('[') && crate::json::parse_value(trimmed).is_ok() {
             return Err(JoseError::InvalidKey(
                 "a JSON array is not a JWK Set; use {\"keys\": [...]}".into(),
             ));
@@ -236,9 +236,9 @@ impl KeySet {
         &self.keys
     }
 
+    /// Number of keys (for tests).
     #[cfg(test)]
-    /// Number of keys.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
 

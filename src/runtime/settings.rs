@@ -4,8 +4,9 @@
 //! claims generation (see `source.rs`), so cached answers can never outlive the setting they
 //! came from.
 
-use crate::protected;
-use crate::source::{bump_enum, bump_string, bump_verification, bump_verification_int};
+use crate::pg::errors::SqlError;
+use crate::runtime::protected;
+use crate::runtime::watch::{bump_enum, bump_string, bump_verification, bump_verification_int};
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 use std::ffi::{c_char, CStr, CString};
 
@@ -237,12 +238,12 @@ pub fn jwks() -> &'static str {
 }
 
 /// Fails closed when a protected setting was refused at load (see `protected.rs`).
-pub fn check_protected() -> Result<(), crate::errors::SqlError> {
+pub fn check_protected() -> Result<(), SqlError> {
     protected::check()
 }
 
 /// Refuses a secret other roles could read (see `protected.rs`).
-pub fn check_secret(secret: &str) -> Result<(), crate::errors::SqlError> {
+pub fn check_secret(secret: &str) -> Result<(), SqlError> {
     protected::check_secret(c"pg_jwt_claims.secret", secret)
 }
 

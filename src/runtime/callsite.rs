@@ -20,23 +20,16 @@
 //! *Safety.* An answer is reused only when the generation is the one it was computed at, which
 //! every change of a watched setting bumps; answers from settings read by name are never kept.
 
-use crate::errors::SqlError;
-use crate::source::{self, Validity};
+use crate::pg::datums::Answer;
+use crate::pg::errors::SqlError;
+use crate::runtime::identity::Validity;
+use crate::runtime::watch;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::varlena::{varatt_is_1b, varatt_is_1b_e, varatt_is_4b_u, varsize_any};
 use std::ptr;
 
 /// The most bytes of superseded answers one call site keeps alive.
 const RETAINED_BYTES: usize = 1 << 20;
-
-/// What a reader computed.
-pub enum Answer {
-    Null,
-    /// A by-value Datum (boolean, bigint, timestamptz).
-    Value(Datum),
-    /// A by-reference varlena Datum allocated in the current memory context.
-    Varlena(Datum),
-}
 
 #[repr(C)]
 struct Site {
@@ -69,7 +62,7 @@ pub unsafe fn serve(
             (*flinfo).fn_extra = site.cast();
         }
         let site = &mut *site;
-        let generation = source::generation();
+        let generation = watch::generation();
         let (slots, nargs) = arguments(fcinfo);
         let args = &slots[..nargs];
         if site.generation != 0
@@ -203,80 +196,3 @@ unsafe fn store_key(site: &mut Site, context: pg_sys::MemoryContext, args: &[Opt
         site.key_len = key.len();
     }
 }
-
-/// Argument `i` as text, NULL as `None`. Raises 22021 for bytes that are not UTF-8 (possible
-/// in a SQL_ASCII database), where pgrx's own conversion would panic.
-///
-/// # Safety
-/// `fcinfo` must be the call's own and argument `i` of a text type.
-pub unsafe fn text_arg<'a>(fcinfo: FunctionCallInfo, i: usize) -> Option<&'a str> {
-    unsafe {
-        let arg = (*fcinfo).args.as_slice((*fcinfo).nargs as usize).get(i)?;
-        if arg.isnull {
-            return None;
-        }
-        let v = pg_sys::pg_detoast_datum_packed(arg.value.cast_mut_ptr());
-        let bytes = std::slice::from_raw_parts(
-            pgrx::varlena::vardata_any(v) as *const u8,
-            pgrx::varlena::varsize_any_exhdr(v),
-        );
-        Some(utf8(bytes))
-    }
-}
-
-/// Whether every byte is ASCII: 32 bytes a step, which the compiler vectorizes (tokens run to
-/// kilobytes and are checked on every call).
-fn is_ascii(bytes: &[u8]) -> bool {
-    let (chunks, rest) = bytes.as_chunks::<32>();
-    let high = chunks
-        .iter()
-        .fold([0u8; 32], |mut acc, chunk| {
-            for (a, b) in acc.iter_mut().zip(chunk) {
-                *a |= b;
-            }
-            acc
-        })
-        .iter()
-        .fold(0u8, |acc, b| acc | b);
-    high < 0x80 && rest.is_ascii()
-}
-
-/// `bytes` as UTF-8, or 22021.
-pub fn utf8(bytes: &[u8]) -> &str {
-    if is_ascii(bytes) {
-        // SAFETY: ASCII is UTF-8 (and tokens, the longest inputs, are ASCII).
-        return unsafe { std::str::from_utf8_unchecked(bytes) };
-    }
-    std::str::from_utf8(bytes).unwrap_or_else(|_| {
-        SqlError::new(
-            pgrx::PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-            "invalid byte sequence for encoding \"UTF8\"",
-        )
-        .detail("pg_jwt_claims reads tokens, keys and claims as UTF-8.")
-        .raise()
-    })
-}
-
-/// Declares a V1 function: Postgres' info record under `$finfo` and a guarded entry point.
-/// The SQL declarations are written out in `sql_declarations.rs`.
-macro_rules! v1_function {
-    ($(#[$meta:meta])* $name:ident, $finfo:ident, |$fcinfo:ident| $body:expr) => {
-        #[unsafe(no_mangle)]
-        #[doc(hidden)]
-        pub extern "C" fn $finfo() -> &'static ::pgrx::pg_sys::Pg_finfo_record {
-            const V1: ::pgrx::pg_sys::Pg_finfo_record =
-                ::pgrx::pg_sys::Pg_finfo_record { api_version: 1 };
-            &V1
-        }
-
-        $(#[$meta])*
-        #[unsafe(no_mangle)]
-        pub unsafe extern "C-unwind" fn $name(
-            $fcinfo: ::pgrx::pg_sys::FunctionCallInfo,
-        ) -> ::pgrx::pg_sys::Datum {
-            // A Rust panic or a raised error unwinds to here and becomes a Postgres ERROR.
-            unsafe { ::pgrx::pg_sys::submodules::panic::pgrx_extern_c_guard(|| $body) }
-        }
-    };
-}
-pub(crate) use v1_function;

@@ -631,7 +631,7 @@ mod tests {
 
     /// Claims from JSON text, for numbers serde_json's `json!` cannot write (`2.0`, `2e0`).
     fn text(json: &str) -> Value {
-        crate::verify::parse_value(json).expect("test JSON")
+        crate::json::parse_value(json).expect("test JSON")
     }
 
     /// Sets the field at a dotted `path` (e.g. `"o.fpm"`).

@@ -4,8 +4,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use serde_json::Value;
 
-use super::json::{self, Doc, Item, Kind};
+use super::parse_strict;
 use super::{quoted, Alg, JoseError};
+use crate::json::{Doc, Item, Kind};
 
 /// Strict base64url decode, exactly as RFC 7515 §2 wants it: the `base64` crate's
 /// `URL_SAFE_NO_PAD` engine takes the URL-safe alphabet only, refuses `=` padding, whitespace and
@@ -109,7 +110,7 @@ pub(crate) struct Header {
 /// string `alg` and, if present, a string `kid`.
 pub(crate) fn parse_header(segment: &str) -> Result<Header, JoseError> {
     let bytes = b64url_decode(segment, "token header")?;
-    let doc = json::parse_strict(bytes, "token header")?;
+    let doc = parse_strict(bytes, "token header")?;
     let obj = doc.root();
     if !obj.is_object() {
         return Err(JoseError::Malformed(
@@ -187,7 +188,7 @@ pub fn decode(token: &str) -> Result<Decoded, JoseError> {
     let header = parse_header(seg.header)?;
     b64url_decode(seg.signature, "token signature")?;
     let payload_bytes = b64url_decode(seg.payload, "token payload")?;
-    let payload = json::parse_strict(payload_bytes, "token payload")?;
+    let payload = parse_strict(payload_bytes, "token payload")?;
     Ok(Decoded {
         header: header.doc.to_value(),
         payload: payload.to_value(),
@@ -326,7 +327,7 @@ mod tests {
             (r#"{"alg":"HS256","crit":[1]}"#, Some("Malformed")),
         ];
         for (h, want) in cases {
-            let doc = json::parse_strict(h.as_bytes().to_vec(), "h").unwrap();
+            let doc = parse_strict(h.as_bytes().to_vec(), "h").unwrap();
             let got = check_crit(doc.root()).err().map(|e| e.kind_name());
             assert_eq!(got, *want, "{h}");
         }

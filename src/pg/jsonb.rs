@@ -12,9 +12,9 @@
 //! containers start on a 4-byte boundary (counted from the varlena start), the padding counted
 //! in their length. A scalar at the root is an array of one, flagged as a raw scalar.
 
-use crate::datums;
-use crate::errors::SqlError;
-use crate::verify::{Doc, Item, Kind};
+use crate::pg::datums;
+use crate::pg::errors::SqlError;
+use pg_jwt_claims_core::json::{Doc, Item, Kind};
 use pgrx::pg_sys::{self, Datum};
 use pgrx::PgSqlErrorCode;
 use std::cell::RefCell;

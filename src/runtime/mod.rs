@@ -1,0 +1,11 @@
+//! The runtime, the middle layer: settings and their generations, identity, and the caches
+//! that make a claim reader cost almost nothing per row. It uses `pg` and the core; only
+//! `functions` uses it.
+
+pub mod callsite; // per-call-site answers: the finished Datum of one SQL call
+pub mod identity; // the claims of the current request, resolved once per generation
+pub mod keys; // configured and given key sets, parsed once
+pub mod protected; // settings no role may read or weaken before the library loads
+pub mod settings; // settings under pg_jwt_claims.*
+pub mod tokens; // verification and the verified-token cache
+pub mod watch; // watched settings and the claims and verification generations

@@ -1,0 +1,231 @@
+//! Verified tokens: verification with the configured or given keys and the validation
+//! settings, and the cache that makes a repeated token cost a lookup.
+//!
+//! The rules (strict decoding, key selection, algorithms, claim validation) live in the core's
+//! `jose`. This module reads the settings and keeps the verified-token cache: keyed by the exact
+//! token text, the key set and the verification generation; at most [`TOKEN_ENTRIES`] entries
+//! and [`TOKEN_BYTES`] bytes. Only successes are kept, and a hit re-checks `exp`, `nbf` and `iat`
+//! against the statement's start time, so a cached token expires exactly when an uncached one
+//! would.
+
+use crate::pg::clock::now_unix;
+use crate::pg::errors::{sql_error, SqlError};
+use crate::pg::jsonb;
+use crate::runtime::keys::{keys, KeySource};
+use crate::runtime::settings;
+use crate::runtime::watch::verification_generation;
+use pg_jwt_claims_core::claims::Claims;
+use pg_jwt_claims_core::jose::{self, check_time, Policy};
+use pgrx::pg_sys;
+use std::cell::{OnceCell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+const TOKEN_ENTRIES: usize = 256;
+const TOKEN_BYTES: usize = 8 << 20;
+
+/// A verified token: its claims and time claims (re-checked on every use).
+pub struct VerifiedToken {
+    pub claims: Rc<Claims>,
+    exp: Option<f64>,
+    nbf: Option<f64>,
+    iat: Option<f64>,
+    /// The claims as jsonb bytes, kept once the token is verified again.
+    jsonb: OnceCell<Box<[u8]>>,
+}
+
+struct TokenEntry {
+    hash: u64,
+    token: Box<str>,
+    keys: u64,
+    generation: u64,
+    verified: Rc<VerifiedToken>,
+}
+
+impl TokenEntry {
+    /// What the entry holds or may come to hold: the token, and the claims as text, as jsonb
+    /// (kept once the token comes again) and as a parsed value (built when verify mode reads
+    /// it), each counted at about the text's size, the value at twice.
+    fn bytes(&self) -> usize {
+        self.token.len() + 4 * self.verified.claims.text().len()
+    }
+}
+
+/// The verified tokens, most recently used first, with the bytes they hold.
+#[derive(Default)]
+struct TokenCache {
+    entries: VecDeque<TokenEntry>,
+    /// The entries' hashes, in the same order: a compact array to scan.
+    hashes: VecDeque<u64>,
+    bytes: usize,
+}
+
+impl TokenCache {
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.hashes.clear();
+        self.bytes = 0;
+    }
+
+    /// The position of the entry with `hash` that `matches`.
+    fn find(&self, hash: u64, matches: impl Fn(&TokenEntry) -> bool) -> Option<usize> {
+        self.hashes
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| **h == hash)
+            .map(|(i, _)| i)
+            .find(|i| self.entries.get(*i).is_some_and(&matches))
+    }
+
+    /// Moves entry `i` to the front.
+    fn promote(&mut self, i: usize) {
+        if i > 0 {
+            if let (Some(entry), Some(hash)) = (self.entries.remove(i), self.hashes.remove(i)) {
+                self.entries.push_front(entry);
+                self.hashes.push_front(hash);
+            }
+        }
+    }
+
+    /// Adds an entry at the front, then drops the least recently used past the bounds.
+    fn push(&mut self, entry: TokenEntry) {
+        self.bytes += entry.bytes();
+        self.hashes.push_front(entry.hash);
+        self.entries.push_front(entry);
+        while self.entries.len() > TOKEN_ENTRIES
+            || (self.bytes > TOKEN_BYTES && self.entries.len() > 1)
+        {
+            self.hashes.pop_back();
+            if let Some(old) = self.entries.pop_back() {
+                self.bytes -= old.bytes();
+            }
+        }
+    }
+}
+
+/// A cheap hash of a token to skip most string comparisons in the cache: its length and its
+/// last 64 bytes, which hold the signature (effectively random per token). Equal hashes are
+/// still compared in full.
+fn token_hash(token: &str) -> u64 {
+    let bytes = token.as_bytes();
+    let tail = &bytes[bytes.len().saturating_sub(64)..];
+    tail.iter()
+        .fold(0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64, |hash, &b| {
+            (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+thread_local! {
+    static TOKENS: RefCell<TokenCache> = RefCell::new(TokenCache::default());
+}
+
+/// What the caller will read of a verified token.
+pub enum Want {
+    Claims,
+    /// The claims as jsonb too (`jwt_verify`), built from the parsed document on a miss.
+    Jsonb,
+}
+
+/// Verifies `token` with `source` keys and the validation settings, using and filling the
+/// verified-token cache. With [`Want::Jsonb`], a token verified now also comes with a new jsonb
+/// of its claims.
+pub fn verify_token(
+    token: &str,
+    source: KeySource,
+    want: Want,
+) -> Result<(Rc<VerifiedToken>, Option<pg_sys::Datum>), SqlError> {
+    settings::check_protected()?;
+    let keys = keys(source)?;
+    let generation = verification_generation();
+    let now = now_unix();
+    let hash = token_hash(token);
+    let hit = TOKENS.with_borrow_mut(|cache| {
+        let i = cache.find(hash, |e| {
+            e.keys == keys.serial && e.generation == generation && *e.token == *token
+        })?;
+        let verified = cache.entries.get(i)?.verified.clone();
+        // Keep recently used tokens at the front.
+        cache.promote(i);
+        Some(verified)
+    });
+    if let Some(v) = hit {
+        check_time(v.exp, v.nbf, v.iat, now, settings::leeway()).map_err(|e| sql_error(&e))?;
+        return Ok((v, None));
+    }
+    let validation = settings::validation();
+    let policy = Policy {
+        now,
+        leeway: validation.leeway,
+        issuer: validation.issuer.as_deref(),
+        audiences: &validation.audiences,
+        authorized_parties: &validation.authorized_parties,
+        algorithms: &validation.algorithms,
+        token_types: &validation.token_types,
+        required_claims: &validation.required_claims,
+    };
+    let verified = jose::verify(token, &keys.set, &policy).map_err(|e| sql_error(&e))?;
+    // The cache keeps a copy of the jsonb only once the token comes again: most distinct
+    // tokens never do.
+    let datum = match want {
+        Want::Jsonb => Some(jsonb::from_doc(&verified.claims)?),
+        Want::Claims => None,
+    };
+    let jsonb = OnceCell::new();
+    let verified = Rc::new(VerifiedToken {
+        claims: Rc::new(Claims::from_verified(verified.claims)),
+        exp: verified.exp,
+        nbf: verified.nbf,
+        iat: verified.iat,
+        jsonb,
+    });
+    TOKENS.with_borrow_mut(|cache| {
+        if cache
+            .entries
+            .front()
+            .is_some_and(|e| e.generation != generation)
+        {
+            cache.clear();
+        }
+        let entry = TokenEntry {
+            hash,
+            token: token.into(),
+            keys: keys.serial,
+            generation,
+            verified: verified.clone(),
+        };
+        cache.push(entry);
+    });
+    Ok((verified, datum))
+}
+
+/// The claims of the configured keys' verification of `token` (verify mode).
+pub fn verified_claims(token: &str) -> Result<Rc<Claims>, SqlError> {
+    verify_token(token, KeySource::Configured, Want::Claims).map(|(v, _)| v.claims.clone())
+}
+
+/// A new jsonb of a cached token's claims: a copy of the bytes the cache keeps, which are made
+/// from the claims text (strict JSON, parsed again) the first time they are asked for.
+pub fn claims_jsonb(verified: &VerifiedToken) -> pg_sys::Datum {
+    if let Some(bytes) = verified.jsonb.get() {
+        // SAFETY: a palloc'd copy of a complete jsonb varlena.
+        return unsafe {
+            let copy = pg_sys::palloc(bytes.len()) as *mut u8;
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), copy, bytes.len());
+            pg_sys::Datum::from(copy)
+        };
+    }
+    let text = verified.claims.text().as_bytes().to_vec();
+    let datum = jose::parse_claims(text)
+        .map_err(|e| sql_error(&e))
+        .and_then(|doc| jsonb::from_doc(&doc))
+        .unwrap_or_else(|e| e.raise());
+    let _ = verified.jsonb.set(jsonb_copy(datum));
+    datum
+}
+
+/// The bytes of a jsonb, for the token cache.
+fn jsonb_copy(datum: pg_sys::Datum) -> Box<[u8]> {
+    let ptr = datum.cast_mut_ptr::<pg_sys::varlena>();
+    // SAFETY: a complete, untoasted jsonb varlena.
+    unsafe { std::slice::from_raw_parts(ptr as *const u8, pgrx::varlena::varsize_any(ptr)) }.into()
+}
