@@ -1,22 +1,20 @@
 //! The claims object: parsing it from a setting's text and reading paths in it.
 //!
-//! Pure Rust over `serde_json::Value` (with `arbitrary_precision`, so numbers keep the text they
-//! were written with). The SQL glue decides where the text comes from and turns the answers into
-//! Datums; the rules of what a path means and which JSON types a typed reader takes live here.
+//! Pure Rust over one parsed document ([`Doc`]): parsed once, whether the claims came from a
+//! setting (leniently, as `::jsonb` reads them) or from a verified token (strictly), and read in
+//! place by the typed readers, the Clerk rules and the glue's jsonb writer. Numbers keep the text
+//! they were written with. The SQL glue decides where the text comes from and turns the answers
+//! into Datums; the rules of what a path means and which JSON types a typed reader takes live
+//! here.
 
-use crate::json::parse_value;
-use serde_json::value::RawValue;
-use serde_json::Value;
+use crate::json::{self, Doc, Elements, Item, Kind, Refusal};
 use std::borrow::Cow;
-use std::cell::OnceCell;
 use std::fmt;
 
-/// A parsed claims object, kept with the exact text it was parsed from.
+/// A parsed claims object.
 #[derive(Debug)]
 pub struct Claims {
-    text: String,
-    /// Parsed on first use for a verified token's claims (`jwt_verify` never needs it).
-    value: OnceCell<Value>,
+    doc: Doc,
 }
 
 /// Why a claims text was refused.
@@ -41,103 +39,68 @@ impl fmt::Display for ParseError {
 }
 
 impl Claims {
-    /// Parses a claims text. The text must be a JSON object.
+    /// Parses a claims text as jsonb reads it (a repeated name keeps its last value). The text
+    /// must be a JSON object.
     pub fn parse(text: &str) -> Result<Claims, ParseError> {
-        let value = parse_value(text).map_err(|message| {
-            if message.starts_with("recursion limit exceeded") {
+        let doc = json::parse_lenient(text.to_owned()).map_err(|refusal| match refusal {
+            Refusal::Syntax(Some(message)) if message.starts_with("recursion limit exceeded") => {
                 ParseError::TooDeep
-            } else {
-                ParseError::NotJson(message)
             }
+            Refusal::Syntax(Some(message)) => ParseError::NotJson(message),
+            Refusal::TooLarge => ParseError::NotJson("JSON text too large".into()),
+            _ => ParseError::NotJson("invalid JSON".into()),
         })?;
-        if !value.is_object() {
-            return Err(ParseError::NotObject(json_type(&value)));
+        let root = doc.root();
+        if !root.is_object() {
+            return Err(ParseError::NotObject(json_type(root)));
         }
-        Ok(Claims {
-            text: text.into(),
-            value: OnceCell::from(value),
-        })
+        Ok(Claims { doc })
     }
 
-    /// Wraps the claims of a verified token: `doc` was strictly parsed and is an object. Its
-    /// `Value` is built when first read.
-    pub fn from_verified(doc: crate::json::Doc) -> Claims {
+    /// The claims of a verified token: `doc` was strictly parsed and is an object.
+    pub fn from_verified(doc: Doc) -> Claims {
         debug_assert!(doc.root().is_object());
-        Claims {
-            text: doc.into_text(),
-            value: OnceCell::new(),
-        }
+        Claims { doc }
     }
 
     /// The exact text this was parsed from.
     pub fn text(&self) -> &str {
-        &self.text
+        self.doc.text()
+    }
+
+    /// The parsed document.
+    pub fn doc(&self) -> &Doc {
+        &self.doc
     }
 
     /// The whole claims object.
-    pub fn value(&self) -> &Value {
-        self.value.get_or_init(|| {
-            // Only a verified token's claims get here: text the strict parser accepted, which
-            // the same parser reads again. Were it ever refused, no claims (fail closed).
-            parse_value(&self.text).unwrap_or_else(|_| Value::Object(Default::default()))
-        })
+    pub fn root(&self) -> Item<'_> {
+        self.doc.root()
     }
 
     /// `claims::json ->> name`, exactly as the guide's SQL function computes it: a string is
     /// returned unescaped, JSON null is `None`, any other value as the text it was written with;
     /// with duplicate keys the last one wins.
     pub fn json_field_text(&self, name: &str) -> Option<Cow<'_, str>> {
-        match self.value().get(name)? {
-            Value::Null => None,
-            Value::String(s) => Some(Cow::Borrowed(s)),
-            _ => raw_top_level(&self.text, name).map(Cow::Owned),
+        let item = self.root().get(name)?;
+        match item.kind() {
+            Kind::Null => None,
+            Kind::String(s) => Some(Cow::Borrowed(s)),
+            _ => item.raw_text().map(Cow::Borrowed),
         }
     }
 }
 
-/// The verbatim text of the last top-level member `name` of a JSON object text.
-fn raw_top_level(text: &str, name: &str) -> Option<String> {
-    struct LastMember<'n>(&'n str);
-    impl<'de> serde::de::DeserializeSeed<'de> for LastMember<'_> {
-        type Value = Option<String>;
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-    }
-    impl<'de> serde::de::Visitor<'de> for LastMember<'_> {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                let raw: Box<RawValue> = map.next_value()?;
-                if key == self.0 {
-                    found = Some(raw.get().to_owned());
-                }
-            }
-            Ok(found)
-        }
-    }
-    use serde::de::DeserializeSeed;
-    let mut de = serde_json::Deserializer::from_str(text);
-    LastMember(name).deserialize(&mut de).ok().flatten()
-}
-
-/// Follows `path` into `value` with the rules of jsonb's `#>`: object members by key, array
+/// Follows `path` into `item` with the rules of jsonb's `#>`: object members by key, array
 /// elements by integer index (negative counts from the end), anything else ends the walk.
-pub fn get_path<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(value, |cur, step| match cur {
-        Value::Object(map) => map.get(*step),
-        Value::Array(items) => {
+pub fn get_path<'d>(item: Item<'d>, path: &[&str]) -> Option<Item<'d>> {
+    path.iter().try_fold(item, |cur, step| match cur.kind() {
+        Kind::Object(_) => cur.get(step),
+        Kind::Array(mut elements) => {
             let index: i64 = parse_index(step)?;
-            let len = i64::try_from(items.len()).ok()?;
+            let len = i64::try_from(elements.len()).ok()?;
             let index = if index < 0 { len + index } else { index };
-            usize::try_from(index).ok().and_then(|i| items.get(i))
+            usize::try_from(index).ok().and_then(|i| elements.nth(i))
         }
         _ => None,
     })
@@ -155,14 +118,14 @@ fn parse_index(step: &str) -> Option<i64> {
 }
 
 /// The JSON type name Postgres uses (`jsonb_typeof`).
-pub fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+pub fn json_type(item: Item<'_>) -> &'static str {
+    match item.kind() {
+        Kind::Null => "null",
+        Kind::Bool(_) => "boolean",
+        Kind::Number(_) => "number",
+        Kind::String(_) => "string",
+        Kind::Array(_) => "array",
+        Kind::Object(_) => "object",
     }
 }
 
@@ -176,70 +139,85 @@ pub struct WrongType {
 /// What a typed reader found at a path: `Ok(None)` for absent or JSON null.
 pub type Typed<T> = Result<Option<T>, WrongType>;
 
-fn typed<'a, T>(
-    value: Option<&'a Value>,
+fn typed<'d, T>(
+    item: Option<Item<'d>>,
     wanted: &'static str,
-    pick: impl FnOnce(&'a Value) -> Option<T>,
+    pick: impl FnOnce(Item<'d>) -> Option<T>,
 ) -> Typed<T> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => pick(v).map(Some).ok_or(WrongType {
-            found: json_type(v),
+    match item {
+        None => Ok(None),
+        Some(i) if i.is_null() => Ok(None),
+        Some(i) => pick(i).map(Some).ok_or(WrongType {
+            found: json_type(i),
             wanted,
         }),
     }
 }
 
 /// A JSON boolean.
-pub fn as_bool(value: Option<&Value>) -> Typed<bool> {
-    typed(value, "boolean", Value::as_bool)
+pub fn as_bool(item: Option<Item<'_>>) -> Typed<bool> {
+    typed(item, "boolean", Item::as_bool)
 }
 
 /// A JSON number, as the text it was written with (the glue converts it with Postgres' own
 /// numeric rules, so `1e3`, `1.50` and 20-digit values mean what they mean in SQL).
-pub fn as_number_text(value: Option<&Value>) -> Typed<&str> {
-    typed(value, "number", |v| match v {
-        Value::Number(n) => Some(n.as_str()),
+pub fn as_number_text(item: Option<Item<'_>>) -> Typed<&str> {
+    typed(item, "number", |i| match i.kind() {
+        Kind::Number(n) => Some(n),
         _ => None,
     })
 }
 
-/// A JSON array; each element as `#>>` would give it (strings unescaped, JSON null as `None`,
-/// other values as JSON text).
 /// A JSON array's elements.
-pub fn as_array(value: Option<&Value>) -> Typed<&[Value]> {
-    typed(value, "array", |v| v.as_array().map(Vec::as_slice))
+pub fn as_array(item: Option<Item<'_>>) -> Typed<Elements<'_>> {
+    typed(item, "array", Item::elements)
 }
 
-/// `#>>` for one value: strings unescaped, JSON null as `None`, anything else as JSON text.
-///
-/// Non-string values come back in serde_json's compact form; the glue re-renders them through
-/// jsonb so that the text is exactly what `jsonb #>>` prints.
-pub fn text_of(value: &Value) -> Option<Cow<'_, str>> {
-    match value {
-        Value::Null => None,
-        Value::String(s) => Some(Cow::Borrowed(s)),
-        other => Some(Cow::Owned(other.to_string())),
+/// `#>>` for one value: strings unescaped, JSON null as `None`, anything else as the JSON text
+/// it was written with (the glue re-renders such values through jsonb, so that the text is
+/// exactly what `jsonb #>>` prints).
+pub fn text_of(item: Item<'_>) -> Option<Cow<'_, str>> {
+    match item.kind() {
+        Kind::Null => None,
+        Kind::String(s) => Some(Cow::Borrowed(s)),
+        _ => item.raw_text().map(Cow::Borrowed),
     }
 }
 
-/// The value of a legacy per-claim setting (`request.jwt.claim.<name>`, `jwt.claims.<name>`),
-/// which holds the claim as text: JSON numbers, booleans, arrays and objects are read as such,
-/// anything else is the claim's string value. `None` for ''.
-pub fn legacy_claim_value(text: &str) -> Option<Value> {
+/// The JSON text of a legacy per-claim setting's value (`request.jwt.claim.<name>`,
+/// `jwt.claims.<name>`), which holds the claim as text: JSON numbers, booleans, arrays and
+/// objects are read as such, anything else is the claim's string value. `None` for ''.
+pub fn legacy_claim_json(text: &str) -> Option<String> {
     if text.is_empty() {
         return None;
     }
-    match parse_value(text) {
-        Ok(Value::String(_)) | Err(_) => Some(Value::String(text.to_owned())),
-        Ok(value) => Some(value),
+    match json::parse_lenient(text.to_owned()) {
+        Ok(doc) if !matches!(doc.root().kind(), Kind::String(_)) => Some(text.to_owned()),
+        _ => Some(json::quote(text)),
     }
+}
+
+/// The claims object assembled from legacy per-claim settings: `(name, value text)` pairs, the
+/// values as [`legacy_claim_json`] gives them. `None` without any.
+pub fn assemble_legacy(found: &[(&str, String)]) -> Option<Claims> {
+    if found.is_empty() {
+        return None;
+    }
+    let members: Vec<String> = found
+        .iter()
+        .map(|(name, value)| format!("{}:{value}", json::quote(name)))
+        .collect();
+    Claims::parse(&format!("{{{}}}", members.join(","))).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    fn doc(value: &Value) -> Doc {
+        json::parse_lenient(value.to_string()).unwrap()
+    }
 
     #[test]
     fn parse_accepts_objects_only() {
@@ -261,8 +239,8 @@ mod tests {
         assert!(matches!(Claims::parse(""), Err(ParseError::NotJson(_))));
     }
 
-    /// Member names that mean something to serde_json (with `arbitrary_precision` and
-    /// `raw_value`) are plain names here, as in jsonb: a string claim cannot pose as structure,
+    /// Member names that mean something to serde_json (with `arbitrary_precision`, or with
+    /// `raw_value`, which this crate does not enable) are plain names here, as in jsonb: a string claim cannot pose as structure,
     /// whether the claims come from a setting or from a verified token.
     #[test]
     fn serde_json_private_names_are_plain_names() {
@@ -282,26 +260,36 @@ mod tests {
                 }
                 v
             };
-            // serde_json alone reads each of these as something else.
-            assert_ne!(
-                serde_json::from_str::<Value>(text).ok(),
-                Some(literal.clone())
-            );
-            let from_setting = Claims::parse(text).unwrap();
-            assert_eq!(from_setting.value(), &literal, "{text}");
-            let doc = crate::jose::parse_claims(text.as_bytes().to_vec()).unwrap();
-            let from_token = Claims::from_verified(doc);
-            assert_eq!(from_token.value(), &literal, "{text}");
-            assert_ne!(
-                from_token.value().get("sub"),
-                Some(&json!("admin")),
+            // With `arbitrary_precision` (which this crate enables), serde_json alone reads the
+            // number name as something else; `raw_value` is not enabled, so it reads the raw
+            // value name as a plain name.
+            let serde_reads_as_is =
+                serde_json::from_str::<Value>(text).ok() == Some(literal.clone());
+            assert_eq!(
+                serde_reads_as_is,
+                !text.contains("private::Number"),
                 "{text}"
             );
-            assert_eq!(get_path(from_token.value(), &["o", "rol"]), None, "{text}");
+            let from_setting = Claims::parse(text).unwrap();
+            assert_eq!(from_setting.root().to_value(), literal, "{text}");
+            let doc = crate::jose::parse_claims(text.as_bytes().to_vec()).unwrap();
+            let from_token = Claims::from_verified(doc);
+            assert_eq!(from_token.root().to_value(), literal, "{text}");
+            assert_ne!(
+                from_token.root().get("sub").and_then(Item::as_str),
+                Some("admin"),
+                "{text}"
+            );
+            assert!(
+                get_path(from_token.root(), &["o", "rol"]).is_none(),
+                "{text}"
+            );
         }
+        let legacy = legacy_claim_json(r#"{"$serde_json::private::Number":"7"}"#).unwrap();
+        let assembled = assemble_legacy(&[("x", legacy)]).unwrap();
         assert_eq!(
-            legacy_claim_value(r#"{"$serde_json::private::Number":"7"}"#),
-            Some(json!({"$serde_json::private::Number": "7"}))
+            assembled.root().to_value(),
+            json!({"x": {"$serde_json::private::Number": "7"}})
         );
     }
 
@@ -351,15 +339,25 @@ mod tests {
             (&["missing"], None),
             (&[], Some(v.clone())),
         ];
+        let d = doc(&v);
         for (path, want) in cases {
-            assert_eq!(get_path(&v, path).cloned(), *want, "{path:?}");
+            assert_eq!(
+                get_path(d.root(), path).map(Item::to_value),
+                *want,
+                "{path:?}"
+            );
         }
     }
 
     #[test]
     fn typed_readers() {
-        let v = json!({"b": true, "n": 12, "big": 12345678901234567890u64, "s": "x", "z": null,
-                       "a": ["x", 1, null, {"k": 1}]});
+        let d = json::parse_lenient(
+            r#"{"b": true, "n": 12, "big": 12345678901234567890, "s": "x", "z": null,
+                "a": ["x", 1, null, {"k": 1}]}"#
+                .into(),
+        )
+        .unwrap();
+        let v = d.root();
         assert_eq!(as_bool(v.get("b")), Ok(Some(true)));
         assert_eq!(as_bool(v.get("z")), Ok(None));
         assert_eq!(as_bool(v.get("none")), Ok(None));
@@ -383,9 +381,9 @@ mod tests {
             })
         );
         let arr = as_array(v.get("a")).unwrap().unwrap();
-        let arr: Vec<Option<Cow<str>>> = arr.iter().map(text_of).collect();
+        let arr: Vec<Option<Cow<str>>> = arr.map(text_of).collect();
         let arr: Vec<Option<&str>> = arr.iter().map(|x| x.as_deref()).collect();
-        assert_eq!(arr, vec![Some("x"), Some("1"), None, Some(r#"{"k":1}"#)]);
+        assert_eq!(arr, vec![Some("x"), Some("1"), None, Some(r#"{"k": 1}"#)]);
         assert_eq!(
             as_array(v.get("n")).unwrap_err(),
             WrongType {
@@ -397,20 +395,30 @@ mod tests {
 
     #[test]
     fn legacy_claim_values() {
-        assert_eq!(legacy_claim_value(""), None);
-        assert_eq!(legacy_claim_value("user_1"), Some(json!("user_1")));
+        let read = |text: &str| {
+            legacy_claim_json(text)
+                .and_then(|json| assemble_legacy(&[("c", json)]))
+                .and_then(|claims| claims.root().get("c").map(Item::to_value))
+        };
+        assert_eq!(legacy_claim_json(""), None);
+        assert_eq!(read("user_1"), Some(json!("user_1")));
+        assert_eq!(read("123").map(|v| v.to_string()), Some("123".into()));
+        assert_eq!(read("true"), Some(json!(true)));
+        assert_eq!(read(r#""quoted""#), Some(json!(r#""quoted""#)));
+        assert_eq!(read(r#"{"id":"o"}"#), Some(json!({"id": "o"})));
+        assert_eq!(read("null"), Some(Value::Null));
+        assert!(assemble_legacy(&[]).is_none());
+    }
+
+    #[test]
+    fn lenient_documents_keep_the_last_of_repeated_names() {
+        let claims = Claims::parse(r#"{"sub":"a","o":{"id":1,"id":2},"sub":"b"}"#).unwrap();
+        assert_eq!(claims.root().get("sub").and_then(Item::as_str), Some("b"));
         assert_eq!(
-            legacy_claim_value("123").map(|v| v.to_string()),
-            Some("123".into())
+            get_path(claims.root(), &["o", "id"]).map(Item::to_value),
+            Some(json!(2))
         );
-        assert_eq!(legacy_claim_value("true"), Some(json!(true)));
-        assert_eq!(
-            legacy_claim_value(r#""quoted""#),
-            Some(json!(r#""quoted""#))
-        );
-        assert_eq!(
-            legacy_claim_value(r#"{"id":"o"}"#),
-            Some(json!({"id": "o"}))
-        );
+        assert_eq!(claims.root().jsonb_members().len(), 2);
+        assert_eq!(claims.root().get("o").unwrap().jsonb_members().len(), 1);
     }
 }

@@ -24,6 +24,12 @@ pub fn parse_strict(bytes: Vec<u8>) -> Result<Doc, Refusal> {
     parse(bytes, true)
 }
 
+/// Parses JSON text as jsonb reads it: a repeated member name keeps its last value, and
+/// `\u0000` is kept (the readers refuse it when they return text).
+pub fn parse_lenient(text: String) -> Result<Doc, Refusal> {
+    parse(text.into_bytes(), false)
+}
+
 /// Parses JSON text into a `serde_json::Value` as jsonb reads it: a repeated member name keeps
 /// its last value, and `\u0000` is kept (the readers refuse it when they return text). The
 /// value is built from the parsed nodes, so no member name means anything: `serde_json` itself,
@@ -38,6 +44,19 @@ pub fn parse_value(text: &str) -> Result<Value, String> {
         Err(Refusal::TooLarge) => Err("JSON text too large".into()),
         Err(_) => Err("invalid JSON".into()),
     }
+}
+
+/// A document of no text whose root is `null`: what readers see where there are no claims.
+static NULL: Doc = Doc {
+    text: String::new(),
+    unescaped: String::new(),
+    nodes: Vec::new(),
+    order: Vec::new(),
+};
+
+/// JSON `null`, as an item of no document.
+pub fn null() -> Item<'static> {
+    NULL.root()
 }
 
 /// Why a text was refused.
@@ -67,6 +86,11 @@ impl Refusal {
             }
         }
     }
+}
+
+/// `s` as a JSON string literal.
+pub fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 /// Quotes a token-supplied or configured identifier (kid, alg, iss, aud, a member name…)
@@ -170,17 +194,22 @@ enum Node {
         span: Span,
         escaped: bool,
     },
-    /// `len` elements follow; `next` is the index of the node after the last descendant.
+    /// `len` elements follow; `next` is the index of the node after the last descendant;
+    /// `span` is the array's text, brackets included.
     Array {
         len: u32,
         next: u32,
+        span: Span,
     },
-    /// `len` members follow, each a string key node then its value; `order..order + len` of
-    /// [`Doc::order`] lists the key nodes in jsonb's key order.
+    /// `len` members follow, each a string key node then its value; `order..order + keys` of
+    /// [`Doc::order`] lists the key nodes in jsonb's key order, a repeated name once (its last
+    /// occurrence: only a lenient parse keeps repeats); `span` is the object's text.
     Object {
         len: u32,
         next: u32,
         order: u32,
+        keys: u32,
+        span: Span,
     },
 }
 
@@ -193,6 +222,14 @@ impl Doc {
     /// Takes the text, dropping the nodes.
     pub fn into_text(self) -> String {
         self.text
+    }
+
+    /// The bytes this document holds on the heap (for cache bounds).
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.unescaped.capacity()
+            + self.nodes.capacity() * size_of::<Node>()
+            + self.order.capacity() * size_of::<u32>()
     }
 
     /// The top-level value.
@@ -216,9 +253,9 @@ impl Doc {
     /// The key nodes of the object at `index` in jsonb's key order; empty for other values.
     fn sorted_keys(&self, index: usize) -> &[u32] {
         match self.nodes.get(index) {
-            Some(Node::Object { len, order, .. }) => self
+            Some(Node::Object { order, keys, .. }) => self
                 .order
-                .get(*order as usize..(*order + *len) as usize)
+                .get(*order as usize..(*order + *keys) as usize)
                 .unwrap_or_default(),
             _ => &[],
         }
@@ -271,6 +308,54 @@ impl<'d> Item<'d> {
                 left: *len,
             }),
             Some(Node::Null) | None => Kind::Null,
+        }
+    }
+    /// A value other than a string as written in the text: a number's digits, an array or
+    /// object with everything inside (what `json ->>` returns for it). `None` for a string,
+    /// which readers return decoded.
+    pub fn raw_text(self) -> Option<&'d str> {
+        let doc = self.doc;
+        match doc.nodes.get(self.index) {
+            Some(Node::Number(span) | Node::Array { span, .. } | Node::Object { span, .. }) => {
+                Some(span.of(&doc.text))
+            }
+            Some(Node::Bool(true)) => Some("true"),
+            Some(Node::Bool(false)) => Some("false"),
+            Some(Node::Null) | None => Some("null"),
+            Some(Node::String { .. }) => None,
+        }
+    }
+
+    pub fn is_null(self) -> bool {
+        matches!(self.kind(), Kind::Null)
+    }
+
+    pub fn as_bool(self) -> Option<bool> {
+        match self.kind() {
+            Kind::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A number as a double, as JavaScript reads it; `None` for other types and for numbers
+    /// out of a double's range.
+    pub fn as_f64(self) -> Option<f64> {
+        match self.kind() {
+            Kind::Number(n) => n.parse::<f64>().ok().filter(|f| f.is_finite()),
+            _ => None,
+        }
+    }
+
+    /// The item itself when it is an object.
+    pub fn as_object(self) -> Option<Item<'d>> {
+        self.is_object().then_some(self)
+    }
+
+    /// An array's elements.
+    pub fn elements(self) -> Option<Elements<'d>> {
+        match self.kind() {
+            Kind::Array(elements) => Some(elements),
+            _ => None,
         }
     }
 
@@ -576,6 +661,7 @@ impl Parser<'_> {
     }
 
     fn array(&mut self) -> Result<(), Syntax> {
+        let start = self.pos;
         self.enter()?;
         let at = self.nodes.len();
         self.nodes.push(Node::Null);
@@ -595,12 +681,14 @@ impl Parser<'_> {
         self.nodes[at] = Node::Array {
             len,
             next: self.nodes.len() as u32,
+            span: span(start, self.pos),
         };
         self.depth -= 1;
         Ok(())
     }
 
     fn object(&mut self) -> Result<(), Syntax> {
+        let start = self.pos;
         self.enter()?;
         let at = self.nodes.len();
         self.nodes.push(Node::Null);
@@ -632,20 +720,23 @@ impl Parser<'_> {
                 }
             }
         }
-        let order = self.sort_keys(base);
+        let (order, keys) = self.sort_keys(base);
         self.nodes[at] = Node::Object {
             len,
             next: self.nodes.len() as u32,
             order,
+            keys,
+            span: span(start, self.pos),
         };
         self.depth -= 1;
         Ok(())
     }
 
     /// Sorts the keys on the key stack from `base` (one object's) into jsonb's key order,
-    /// appends them to `order` and pops them; notes the first repeated member name. Returns
-    /// where they start in `order`.
-    fn sort_keys(&mut self, base: usize) -> u32 {
+    /// appends them to `order` and pops them; notes the first repeated member name (strict) or
+    /// keeps only the last occurrence of each (lenient, as jsonb does). Returns where they start
+    /// in `order` and how many there are.
+    fn sort_keys(&mut self, base: usize) -> (u32, u32) {
         let start = self.order.len();
         let mut keys = self.key_stack.split_off(base);
         if keys.len() > 1 {
@@ -665,12 +756,26 @@ impl Parser<'_> {
                 })
                 .map(|w| w[1].node as usize)
                 .min();
+            if repeated.is_some() && !self.strict {
+                // Equal names sort by position: keep the last of each run.
+                let mut kept: Vec<SortKey> = Vec::with_capacity(keys.len());
+                for key in keys {
+                    if kept.last().is_some_and(|last| {
+                        (last.len, last.prefix) == (key.len, key.prefix)
+                            && (key.len <= 8 || name(last) == name(&key))
+                    }) {
+                        kept.pop();
+                    }
+                    kept.push(key);
+                }
+                keys = kept;
+            }
             if let Some(second) = repeated {
                 self.note(second, Problem::Duplicate(second));
             }
         }
         self.order.extend(keys.iter().map(|k| k.node));
-        start as u32
+        (start as u32, keys.len() as u32)
     }
 
     /// The decoded string of node `index`.

@@ -163,7 +163,9 @@ const FIXED_PATHS: &[&[&str]] = &[
     &[],
 ];
 
-/// `Claims::parse` and every reader over the result.
+/// `Claims::parse` and every reader over the result. The readers walk the parsed document in
+/// place; the model is the same document built into a `serde_json::Value` (which keeps the last
+/// of repeated names, as the readers must).
 pub fn claims_parse(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -173,25 +175,27 @@ pub fn claims_parse(data: &[u8]) {
         return;
     };
     assert_eq!(parsed.text(), text);
-    let obj = parsed
-        .value()
-        .as_object()
-        .expect("parsed claims are an object");
+    let model = parsed.root().to_value();
+    let obj = model.as_object().expect("parsed claims are an object");
 
     // Re-serialising and parsing again gives the same value (arbitrary_precision keeps numbers).
-    let again = serde_json::to_string(parsed.value()).expect("claims serialise");
+    let again = serde_json::to_string(&model).expect("claims serialise");
     let reparsed = Claims::parse(&again).expect("serialised claims parse");
-    assert_eq!(reparsed.value(), parsed.value());
+    assert_eq!(reparsed.root().to_value(), model);
+    // jsonb's view: one member per name, in jsonb's key order.
+    assert_eq!(parsed.root().jsonb_members().len(), obj.len());
 
     let mut names: Vec<&str> = vec!["sub", "role", "email", "exp", "o", ""];
     names.extend(obj.keys().map(String::as_str).take(8));
     for name in &names {
-        check_field_text(&parsed, name);
-        assert_eq!(claims::get_path(parsed.value(), &[name]), obj.get(*name));
+        check_field_text(&parsed, obj.get(*name), name);
+        let found = claims::get_path(parsed.root(), &[name]);
+        assert_eq!(found.map(json::Item::to_value).as_ref(), obj.get(*name));
     }
 
     for path in FIXED_PATHS {
-        check_typed(claims::get_path(parsed.value(), path));
+        let found = claims::get_path(parsed.root(), path);
+        check_typed(found, found.map(json::Item::to_value).as_ref());
     }
     // Paths into the input itself: each member, and into its arrays and objects.
     for (key, value) in obj.iter().take(8) {
@@ -205,10 +209,15 @@ pub fn claims_parse(data: &[u8]) {
             _ => vec!["0".into()],
         };
         for step in &steps {
-            let found = claims::get_path(parsed.value(), &[key, step]);
-            check_typed(found);
+            let found = claims::get_path(parsed.root(), &[key, step]);
+            let found_value = found.map(json::Item::to_value);
+            check_typed(found, found_value.as_ref());
             if let (Value::Array(items), Ok(i)) = (value, step.parse::<usize>()) {
-                assert_eq!(found, items.get(i), "path [{key:?}, {step:?}]");
+                assert_eq!(
+                    found_value.as_ref(),
+                    items.get(i),
+                    "path [{key:?}, {step:?}]"
+                );
             }
         }
     }
@@ -216,22 +225,23 @@ pub fn claims_parse(data: &[u8]) {
 
 /// `json_field_text` is `->>`: a string unescaped, null absent, anything else the verbatim
 /// text of the last member with that name, which parses back to the stored value.
-fn check_field_text(parsed: &Claims, name: &str) {
+fn check_field_text(parsed: &Claims, member: Option<&Value>, name: &str) {
     let got = parsed.json_field_text(name);
-    match parsed.value().get(name) {
+    match member {
         None | Some(Value::Null) => assert_eq!(got, None, "field {name:?}"),
         Some(Value::String(s)) => assert_eq!(got.as_deref(), Some(s.as_str())),
         Some(other) => {
             let raw = got.expect("a non-null member has a text");
-            let back: Value = serde_json::from_str(&raw).expect("member text is JSON");
+            let back = json::parse_value(&raw).expect("member text is JSON");
             assert_eq!(&back, other, "field {name:?}");
         }
     }
 }
 
-fn check_typed(value: Option<&Value>) {
+/// The typed readers over `item`, against `value`, the same claim as a `serde_json::Value`.
+fn check_typed(item: Option<json::Item<'_>>, value: Option<&Value>) {
     let absent = matches!(value, None | Some(Value::Null));
-    let found = value.map(claims::json_type);
+    let found = item.map(claims::json_type);
     let check = |ok: bool, wanted: &str, err: Option<&claims::WrongType>| match err {
         None => assert!(ok || absent),
         Some(e) => {
@@ -240,13 +250,13 @@ fn check_typed(value: Option<&Value>) {
             assert_ne!(Some(wanted), found);
         }
     };
-    let b = claims::as_bool(value);
+    let b = claims::as_bool(item);
     check(
         matches!(value, Some(Value::Bool(_))),
         "boolean",
         b.as_ref().err(),
     );
-    let n = claims::as_number_text(value);
+    let n = claims::as_number_text(item);
     check(
         matches!(value, Some(Value::Number(_))),
         "number",
@@ -255,8 +265,8 @@ fn check_typed(value: Option<&Value>) {
     if let (Ok(Some(text)), Some(Value::Number(num))) = (&n, value) {
         assert_eq!(*text, num.as_str());
     }
-    let a = claims::as_array(value)
-        .map(|items| items.map(|items| items.iter().map(claims::text_of).collect::<Vec<_>>()));
+    let a = claims::as_array(item)
+        .map(|items| items.map(|items| items.map(claims::text_of).collect::<Vec<_>>()));
     check(
         matches!(value, Some(Value::Array(_))),
         "array",
@@ -268,12 +278,12 @@ fn check_typed(value: Option<&Value>) {
             assert_eq!(item.is_none(), v.is_null());
         }
     }
-    if let Some(v) = value {
-        match (claims::text_of(v), v) {
+    if let (Some(i), Some(v)) = (item, value) {
+        match (claims::text_of(i), v) {
             (None, Value::Null) => {}
             (Some(t), Value::String(s)) => assert_eq!(t.as_ref(), s.as_str()),
             (Some(t), other) if !other.is_string() && !other.is_null() => {
-                let back: Value = serde_json::from_str(&t).expect("text_of is JSON");
+                let back = json::parse_value(&t).expect("text_of is JSON");
                 assert_eq!(&back, other);
             }
             (got, v) => panic!("text_of({v:?}) = {got:?}"),
@@ -284,10 +294,15 @@ fn check_typed(value: Option<&Value>) {
 /// A legacy per-claim setting: '' is absent, JSON non-strings are themselves, anything else
 /// (including a JSON string) is the text verbatim.
 fn check_legacy(text: &str) {
-    match claims::legacy_claim_value(text) {
-        None => assert!(text.is_empty()),
+    let Some(json_text) = claims::legacy_claim_json(text) else {
+        assert!(text.is_empty());
+        return;
+    };
+    let assembled = claims::assemble_legacy(&[("c", json_text)]).expect("assembles");
+    match assembled.root().get("c").map(json::Item::to_value) {
         Some(Value::String(s)) => assert_eq!(s, text),
-        Some(v) => assert_eq!(serde_json::from_str::<Value>(text).ok(), Some(v)),
+        Some(v) => assert_eq!(json::parse_value(text).ok(), Some(v)),
+        None => panic!("legacy value missing: {text:?}"),
     }
 }
 
@@ -654,18 +669,21 @@ fn low_bits(decimal: &str, width: usize) -> Option<Vec<bool>> {
 /// The invariants of `clerk` for one claims value; returns `org_permissions`.
 fn check_clerk(claims: &Value) -> Result<Option<Vec<String>>, clerk::TooLarge> {
     let model = Model::of(claims);
-    let checked = clerk::check(claims);
-    let id = clerk::org_id(claims);
-    let role = clerk::org_role(claims);
-    let slug = clerk::org_slug(claims);
-    let perms = clerk::org_permissions(claims);
+    // The extension reads the claims as one parsed document.
+    let doc = json::parse_lenient(claims.to_string()).expect("a Value prints as JSON");
+    let item = doc.root();
+    let checked = clerk::check(item);
+    let id = clerk::org_id(item);
+    let role = clerk::org_role(item);
+    let slug = clerk::org_slug(item);
+    let perms = clerk::org_permissions(item);
 
     // Independent of the organization.
     let act_sub = claims.get("act").and_then(|a| a.get("sub"));
-    assert_eq!(clerk::actor_id(claims), act_sub.and_then(Value::as_str));
+    assert_eq!(clerk::actor_id(item), act_sub.and_then(Value::as_str));
     let sts = claims.get("sts").and_then(Value::as_str);
-    assert_eq!(clerk::session_status(claims), sts);
-    assert_eq!(clerk::is_pending(claims), sts == Some("pending"));
+    assert_eq!(clerk::session_status(item), sts);
+    assert_eq!(clerk::is_pending(item), sts == Some("pending"));
 
     // Where the SDK throws, the organization fails closed.
     assert_eq!(
@@ -713,14 +731,14 @@ fn check_clerk(claims: &Value) -> Result<Option<Vec<String>>, clerk::TooLarge> {
             &format!("org:org:{}", strip_org(r)),
         ] {
             assert!(
-                clerk::has_org_role(claims, arg),
+                clerk::has_org_role(item, arg),
                 "has_org_role({arg:?}) of {r:?}"
             );
         }
     }
     if let Ok(Some(list)) = &perms {
         for p in list.iter().take(32) {
-            let got = clerk::has_permission(claims, p);
+            let got = clerk::has_permission(item, p);
             if !in_org {
                 assert!(
                     !got,
@@ -730,7 +748,7 @@ fn check_clerk(claims: &Value) -> Result<Option<Vec<String>>, clerk::TooLarge> {
                 assert!(got, "has_permission({p:?}) of a listed permission");
                 let short = p.strip_prefix("org:").unwrap_or(p);
                 assert!(
-                    clerk::has_permission(claims, short),
+                    clerk::has_permission(item, short),
                     "has_permission({short:?})"
                 );
             }
@@ -739,7 +757,7 @@ fn check_clerk(claims: &Value) -> Result<Option<Vec<String>>, clerk::TooLarge> {
 
     let builds = checked.is_ok();
     for arg in derived_args(claims) {
-        let got = clerk::has_permission(claims, &arg);
+        let got = clerk::has_permission(item, &arg);
         if !in_org {
             assert!(
                 !got,
@@ -751,12 +769,12 @@ fn check_clerk(claims: &Value) -> Result<Option<Vec<String>>, clerk::TooLarge> {
         }
         let want = in_org && held_role.is_some_and(|r| strip_org(r) == strip_org(&arg));
         assert_eq!(
-            clerk::has_org_role(claims, &arg),
+            clerk::has_org_role(item, &arg),
             want,
             "has_org_role({arg:?}): {claims}"
         );
-        check_scoped(claims, &arg, builds, "fea", clerk::has_feature);
-        check_scoped(claims, &arg, builds, "pla", clerk::has_plan);
+        check_scoped(claims, item, &arg, builds, "fea", clerk::has_feature);
+        check_scoped(claims, item, &arg, builds, "pla", clerk::has_plan);
     }
     perms
 }
@@ -824,12 +842,13 @@ fn billing_model(
 /// `has_feature`/`has_plan` for one argument: the model's answer, and the scope relations.
 fn check_scoped(
     claims: &Value,
+    item: json::Item<'_>,
     arg: &str,
     builds: bool,
     key: &str,
-    f: fn(&Value, &str) -> Result<bool, clerk::ScopeError>,
+    f: fn(json::Item<'_>, &str) -> Result<bool, clerk::ScopeError>,
 ) {
-    let got = f(claims, arg);
+    let got = f(item, arg);
     let want = billing_model(claims, key, arg, builds);
     assert_eq!(got, want, "{key} {arg:?}: {claims}");
     match arg.split_once(':') {
@@ -850,7 +869,7 @@ fn check_scoped(
             if arg.is_empty() {
                 return;
             }
-            let scoped = |scope: &str| f(claims, &format!("{scope}:{arg}"));
+            let scoped = |scope: &str| f(item, &format!("{scope}:{arg}"));
             let org = scoped("o").expect("o: is a scope");
             let user = scoped("u").expect("u: is a scope");
             assert_eq!(any, org || user, "{key} {arg:?}: bare is either scope");
@@ -863,7 +882,7 @@ fn check_scoped(
             assert_eq!(scoped("ou"), Err(unknown("ou")));
             assert_eq!(scoped("O"), Err(unknown("O")));
             // Only the first two pieces count.
-            assert_eq!(f(claims, &format!("o:{arg}:x")), Ok(org));
+            assert_eq!(f(item, &format!("o:{arg}:x")), Ok(org));
         }
     }
 }
@@ -945,7 +964,8 @@ pub fn clerk_v2(data: &[u8]) {
     let perms = check_clerk(&claims);
     if let Some(expected) = expected {
         assert_eq!(perms, Ok(Some(expected)), "{claims}");
-        assert_eq!(clerk::check(&claims), Ok(()));
+        let doc = json::parse_lenient(claims.to_string()).expect("a Value prints as JSON");
+        assert_eq!(clerk::check(doc.root()), Ok(()));
     }
 }
 

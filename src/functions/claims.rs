@@ -5,12 +5,14 @@
 //! `STABLE PARALLEL SAFE`; the path readers are `STRICT` (a NULL path gives NULL, as `#>>` does).
 
 use crate::functions::v1_function;
-use crate::pg::args::utf8;
+use crate::pg::args::varlena_text;
 use crate::pg::datums::{self, Answer};
 use crate::pg::errors::{wrong_type, SqlError};
+use crate::pg::jsonb;
 use crate::runtime::callsite::serve;
 use crate::runtime::identity::{view, Validity, View};
-use pg_jwt_claims_core::claims::{as_array, as_bool, as_number_text, get_path, text_of};
+use pg_jwt_claims_core::claims::{as_array, as_bool, as_number_text, get_path};
+use pg_jwt_claims_core::json::Item;
 use pgrx::pg_sys::{self, Datum};
 
 /// Reads the claims a top-level reader needs and applies `read` to them. `None` claims (no
@@ -36,10 +38,7 @@ fn identity(fcinfo: pgrx::pg_sys::FunctionCallInfo, claim: &'static str) -> Datu
                 if v.signed_out() {
                     return Ok(Answer::Null);
                 }
-                let value = match v {
-                    View::Shared(c) => c.json_field_text(claim),
-                    View::Assembled(o) => o.get(claim).and_then(text_of),
-                };
+                let value = v.claims().json_field_text(claim);
                 datums::opt_text(value.as_deref().filter(|s| !s.is_empty()), &[claim])
             })
         })
@@ -51,11 +50,9 @@ fn top_text(fcinfo: pgrx::pg_sys::FunctionCallInfo, claim: &'static str) -> Datu
     // SAFETY: as for `identity`.
     unsafe {
         serve(fcinfo, |_| {
-            with_view(&[claim], |v| match v.value().get(claim) {
+            with_view(&[claim], |v| match v.root().get(claim) {
                 None => Ok(Answer::Null),
-                Some(value) => {
-                    datums::opt_text(datums::jsonb_text(value, &[claim])?.as_deref(), &[claim])
-                }
+                Some(value) => datums::opt_text(jsonb::text(value, &[claim])?.as_deref(), &[claim]),
             })
         })
     }
@@ -97,7 +94,7 @@ v1_function!(
         serve(fcinfo, |_| {
             let (view, validity) = view(&[]);
             let answer = match view {
-                Some(View::Shared(c)) => Answer::Varlena(datums::jsonb(c.value(), &[])?),
+                Some(View::Shared(c)) => Answer::Varlena(jsonb::from_doc(c.doc())?),
                 _ => Answer::Null,
             };
             Ok((answer, validity))
@@ -130,12 +127,7 @@ unsafe fn path_elements(array: &[u8]) -> Option<Vec<&str>> {
             if *nulls.add(i) {
                 return None;
             }
-            let element: *mut pg_sys::varlena = (*elements.add(i)).cast_mut_ptr();
-            let bytes = std::slice::from_raw_parts(
-                pgrx::varlena::vardata_any(element) as *const u8,
-                pgrx::varlena::varsize_any_exhdr(element),
-            );
-            path.push(utf8(bytes));
+            path.push(varlena_text((*elements.add(i)).cast_mut_ptr()));
         }
         Some(path)
     }
@@ -145,7 +137,7 @@ unsafe fn path_elements(array: &[u8]) -> Option<Vec<&str>> {
 /// A NULL path element answers NULL, as `#>>` does.
 unsafe fn at_path(
     fcinfo: pgrx::pg_sys::FunctionCallInfo,
-    read: impl FnOnce(Option<&serde_json::Value>, &[&str]) -> Result<Answer, SqlError>,
+    read: impl FnOnce(Option<Item<'_>>, &[&str]) -> Result<Answer, SqlError>,
 ) -> Datum {
     unsafe {
         serve(fcinfo, |args| {
@@ -160,7 +152,7 @@ unsafe fn at_path(
             let value = view
                 .as_ref()
                 .filter(|v| path.len() == 1 || matches!(v, View::Shared(_)))
-                .and_then(|v| get_path(v.value(), &path));
+                .and_then(|v| get_path(v.root(), &path));
             Ok((read(value, &path)?, validity))
         })
     }
@@ -174,7 +166,7 @@ v1_function!(
     |fcinfo| {
         at_path(fcinfo, |value, path| match value {
             None => Ok(Answer::Null),
-            Some(v) => datums::opt_text(datums::jsonb_text(v, path)?.as_deref(), path),
+            Some(v) => datums::opt_text(jsonb::text(v, path)?.as_deref(), path),
         })
     }
 );
@@ -186,7 +178,7 @@ v1_function!(
     |fcinfo| {
         at_path(fcinfo, |value, path| match value {
             None => Ok(Answer::Null),
-            Some(v) => Ok(Answer::Varlena(datums::jsonb(v, path)?)),
+            Some(v) => Ok(Answer::Varlena(jsonb::from_item(v, path)?)),
         })
     }
 );
@@ -248,7 +240,7 @@ v1_function!(
     pg_jwt_claims_jwt_claim_array, pg_finfo_pg_jwt_claims_jwt_claim_array,
     |fcinfo| {
         at_path(fcinfo, |value, path| match as_array(value) {
-            Ok(Some(items)) => datums::json_text_array(items, path),
+            Ok(Some(items)) => jsonb::text_elements(items, path),
             Ok(None) => Ok(Answer::Null),
             Err(wrong) => Err(wrong_type(path, &wrong)),
         })

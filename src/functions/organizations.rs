@@ -6,15 +6,15 @@
 //! SDK's default `treatPendingAsSignedOut` does.
 
 use crate::functions::v1_function;
-use crate::pg::args::utf8;
+use crate::pg::args::varlena_text;
 use crate::pg::datums::{self, Answer};
 use crate::pg::errors::SqlError;
 use crate::runtime::callsite::serve;
 use crate::runtime::identity::view;
 use pg_jwt_claims_core::clerk;
+use pg_jwt_claims_core::json::{self, Item};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
-use serde_json::Value;
 
 /// The top-level claims Clerk's helpers read (the legacy per-claim settings are asked for these).
 const CLERK_CLAIMS: &[&str] = &[
@@ -36,24 +36,18 @@ const CLERK_CLAIMS: &[&str] = &[
 /// argument, so a mistake in a policy raises whoever is asking.
 unsafe fn clerk_reader(
     fcinfo: FunctionCallInfo,
-    read: impl FnOnce(&Value, Option<&str>) -> Result<Answer, SqlError>,
+    read: impl FnOnce(Item<'_>, Option<&str>) -> Result<Answer, SqlError>,
 ) -> Datum {
     unsafe {
         serve(fcinfo, |args| {
             let argument = match args.first() {
-                Some(Some(bytes)) => {
-                    let v = bytes.as_ptr() as *const pgrx::pg_sys::varlena;
-                    Some(utf8(std::slice::from_raw_parts(
-                        pgrx::varlena::vardata_any(v) as *const u8,
-                        pgrx::varlena::varsize_any_exhdr(v),
-                    )))
-                }
+                Some(Some(bytes)) => Some(varlena_text(bytes.as_ptr().cast())),
                 _ => None,
             };
             let (view, validity) = view(CLERK_CLAIMS);
             let answer = match view {
-                Some(v) if !v.signed_out() => read(v.value(), argument)?,
-                _ => read(&Value::Null, argument)?,
+                Some(v) if !v.signed_out() => read(v.root(), argument)?,
+                _ => read(json::null(), argument)?,
             };
             Ok((answer, validity))
         })
@@ -178,7 +172,7 @@ v1_function!(
     |fcinfo| {
         serve(fcinfo, |_| {
             let (view, validity) = view(&["sts"]);
-            let status = view.as_ref().and_then(|v| clerk::session_status(v.value()));
+            let status = view.as_ref().and_then(|v| clerk::session_status(v.root()));
             Ok((datums::opt_text(status, &["sts"])?, validity))
         })
     }

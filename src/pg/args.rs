@@ -16,12 +16,22 @@ pub unsafe fn text_arg<'a>(fcinfo: FunctionCallInfo, i: usize) -> Option<&'a str
         if arg.isnull {
             return None;
         }
-        let v = pg_sys::pg_detoast_datum_packed(arg.value.cast_mut_ptr());
-        let bytes = std::slice::from_raw_parts(
+        Some(varlena_text(pg_sys::pg_detoast_datum_packed(
+            arg.value.cast_mut_ptr(),
+        )))
+    }
+}
+
+/// The text of an untoasted (possibly short-header) text varlena, as UTF-8 or 22021.
+///
+/// # Safety
+/// `v` must point to a complete, untoasted text varlena that outlives `'a`.
+pub unsafe fn varlena_text<'a>(v: *const pg_sys::varlena) -> &'a str {
+    unsafe {
+        utf8(std::slice::from_raw_parts(
             pgrx::varlena::vardata_any(v) as *const u8,
             pgrx::varlena::varsize_any_exhdr(v),
-        );
-        Some(utf8(bytes))
+        ))
     }
 }
 

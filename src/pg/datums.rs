@@ -3,12 +3,9 @@
 //! Every function allocates in the current memory context.
 
 use crate::pg::errors::{untranslatable, SqlError};
-use pg_jwt_claims_core::claims::text_of;
 use pg_jwt_claims_core::interrupts;
 use pgrx::pg_sys::{self, Datum};
 use pgrx::PgSqlErrorCode;
-use serde_json::Value;
-use std::borrow::Cow;
 use std::ffi::CString;
 
 /// What a reader computed.
@@ -41,7 +38,7 @@ fn cstring(s: &str, path: &[&str]) -> Result<CString, SqlError> {
 
 /// Calls a built-in SQL function on non-NULL arguments; its errors (with their own SQLSTATEs)
 /// propagate as Postgres errors.
-fn call(
+pub fn call(
     func: unsafe fn(pg_sys::FunctionCallInfo) -> Datum,
     args: &[Datum],
 ) -> Result<Datum, SqlError> {
@@ -53,32 +50,6 @@ fn call(
             "conversion returned NULL",
         )
     })
-}
-
-/// A jsonb Datum of `value`, through jsonb's own input function.
-pub fn jsonb(value: &Value, path: &[&str]) -> Result<Datum, SqlError> {
-    jsonb_from_text(&value.to_string(), path)
-}
-
-/// A jsonb Datum of JSON text.
-pub fn jsonb_from_text(json: &str, path: &[&str]) -> Result<Datum, SqlError> {
-    let text = cstring(json, path)?;
-    call(pg_sys::jsonb_in, &[Datum::from(text.as_ptr())])
-}
-
-/// `#>>` of one value: strings unescaped, JSON null as `None`, anything else as jsonb prints it.
-pub fn jsonb_text<'v>(value: &'v Value, path: &[&str]) -> Result<Option<Cow<'v, str>>, SqlError> {
-    match value {
-        Value::Null | Value::String(_) => Ok(text_of(value)),
-        other => {
-            let datum = jsonb(other, path)?;
-            let c = call(pg_sys::jsonb_out, &[datum])?;
-            // SAFETY: jsonb_out returns a palloc'd cstring.
-            let out = unsafe { std::ffi::CStr::from_ptr(c.cast_mut_ptr()) };
-            let out = out.to_string_lossy().into_owned();
-            Ok(Some(Cow::Owned(out)))
-        }
-    }
 }
 
 /// A numeric Datum from a JSON number's text, through numeric's own input function.
@@ -111,7 +82,7 @@ pub fn timestamptz(number: &str, path: &[&str]) -> Result<Datum, SqlError> {
 
 /// The text of a JSON number as jsonb prints it, when that is the text it was written with:
 /// no exponent and no negative zero (which numeric's output normalizes).
-fn canonical_number(text: &str) -> Option<&str> {
+pub fn canonical_number(text: &str) -> Option<&str> {
     let exponent = text.bytes().any(|b| b == b'e' || b == b'E');
     let negative_zero = text.starts_with('-') && !text.bytes().any(|b| matches!(b, b'1'..=b'9'));
     (!exponent && !negative_zero).then_some(text)
@@ -119,13 +90,13 @@ fn canonical_number(text: &str) -> Option<&str> {
 
 /// Runs `f` in a memory context of its own and frees what it allocated, however many times it
 /// is called: one conversion's garbage never outlives it.
-struct Scratch {
+pub struct Scratch {
     context: pg_sys::MemoryContext,
     parent: pg_sys::MemoryContext,
 }
 
 impl Scratch {
-    fn new() -> Scratch {
+    pub fn new() -> Scratch {
         // SAFETY: a child of the current context, so it goes with it even if an error unwinds.
         unsafe {
             let parent = pg_sys::CurrentMemoryContext;
@@ -140,7 +111,7 @@ impl Scratch {
         }
     }
 
-    fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub fn run<T>(&self, f: impl FnOnce() -> T) -> T {
         // SAFETY: switches to a live context and back; the reset frees only what `f` allocated
         // there, and `f`'s result is Rust-owned.
         unsafe {
@@ -170,30 +141,6 @@ impl Drop for Scratch {
 const MAX_ALLOC_SIZE: usize = 0x3fff_ffff;
 /// The most elements of an array (Postgres' `MaxArraySize`).
 const MAX_ARRAY_ELEMENTS: usize = MAX_ALLOC_SIZE / size_of::<Datum>();
-
-/// A one-dimensional `text[]` of a JSON array's elements, each as `#>>` gives it (JSON null
-/// elements are NULL). Strings, booleans and plainly written numbers are borrowed as they are;
-/// only other numbers, arrays and objects go through jsonb's own output, one at a time in a
-/// scratch context, so the memory used is about the size of the answer whatever the elements.
-pub fn json_text_array(items: &[Value], path: &[&str]) -> Result<Answer, SqlError> {
-    let scratch = Scratch::new();
-    let mut texts: Vec<Option<Cow<'_, str>>> = Vec::with_capacity(items.len());
-    for item in items {
-        interrupts::check();
-        texts.push(match item {
-            Value::Null => None,
-            Value::String(s) => Some(Cow::Borrowed(s.as_str())),
-            Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
-            Value::Number(n) => match canonical_number(n.as_str()) {
-                Some(t) => Some(Cow::Borrowed(t)),
-                None => scratch.run(|| jsonb_text(item, path))?,
-            },
-            Value::Array(_) | Value::Object(_) => scratch.run(|| jsonb_text(item, path))?,
-        });
-    }
-    drop(scratch);
-    text_array(&texts, path)
-}
 
 /// A one-dimensional `text[]`, laid out directly in one allocation (no Datum per element).
 /// NUL cannot be stored in text (22P05).

@@ -12,12 +12,15 @@
 //! containers start on a 4-byte boundary (counted from the varlena start), the padding counted
 //! in their length. A scalar at the root is an array of one, flagged as a raw scalar.
 
-use crate::pg::datums;
-use crate::pg::errors::SqlError;
-use pg_jwt_claims_core::json::{Doc, Item, Kind};
+use crate::pg::datums::{self, canonical_number, text_array, Answer, Scratch};
+use crate::pg::errors::{untranslatable, SqlError};
+use pg_jwt_claims_core::interrupts;
+use pg_jwt_claims_core::json::{Doc, Elements, Item, Kind};
 use pgrx::pg_sys::{self, Datum};
 use pgrx::PgSqlErrorCode;
+use std::borrow::Cow;
 use std::cell::RefCell;
+use std::ffi::CString;
 
 const STRIDE: usize = pg_sys::JB_OFFSET_STRIDE as usize;
 const OFFLEN: usize = pg_sys::JENTRY_OFFLENMASK as usize;
@@ -28,19 +31,28 @@ thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A new jsonb of `doc`, palloc'd in the current memory context. Raises 54000 where jsonb's
-/// own limits would (a string or a container past 256 MB, too many members). In a database
-/// whose encoding is not UTF-8, `jsonb_in` reads the text instead: it converts `\u` escapes
-/// to that encoding (or refuses them), which writing decoded UTF-8 would not.
+/// A new jsonb of `doc`, palloc'd in the current memory context (see [`from_item`]).
 pub fn from_doc(doc: &Doc) -> Result<Datum, SqlError> {
+    from_item(doc.root(), &[])
+}
+
+/// A new jsonb of one value of a parsed document, palloc'd in the current memory context.
+/// Raises 54000 where jsonb's own limits would (a string or a container past 256 MB, too many
+/// members). In a database whose encoding is not UTF-8, `jsonb_in` reads the value's text
+/// instead: it converts `\u` escapes to that encoding (or refuses them), which writing decoded
+/// UTF-8 would not.
+pub fn from_item(root: Item<'_>, path: &[&str]) -> Result<Datum, SqlError> {
     // SAFETY: reads the database encoding, fixed for the session.
     if unsafe { pg_sys::GetDatabaseEncoding() } != pg_sys::pg_enc::PG_UTF8 as i32 {
-        return datums::jsonb_from_text(doc.text(), &[]);
+        let text = match root.kind() {
+            Kind::String(s) => Cow::Owned(quote_ascii(s)),
+            _ => Cow::Borrowed(root.raw_text().unwrap_or("null")),
+        };
+        return from_text(&text, path);
     }
     SCRATCH.with_borrow_mut(|buf| {
         buf.clear();
         buf.extend_from_slice(&[0; 4]);
-        let root = doc.root();
         let written = match root.kind() {
             Kind::Array(elements) => array(buf, elements, false),
             Kind::Object(_) => object(buf, root),
@@ -61,6 +73,73 @@ pub fn from_doc(doc: &Doc) -> Result<Datum, SqlError> {
         }
         datum
     })
+}
+
+/// A jsonb of JSON text, through jsonb's own input function.
+fn from_text(json: &str, path: &[&str]) -> Result<Datum, SqlError> {
+    let text = CString::new(json).map_err(|_| untranslatable(path))?;
+    datums::call(pg_sys::jsonb_in, &[Datum::from(text.as_ptr())])
+}
+
+/// A JSON string literal with every character past ASCII as a `\u` escape.
+fn quote_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `#>>` of one value: strings unescaped, JSON null as `None`, anything else as jsonb prints
+/// it.
+pub fn text<'d>(item: Item<'d>, path: &[&str]) -> Result<Option<Cow<'d, str>>, SqlError> {
+    match item.kind() {
+        Kind::Null => Ok(None),
+        Kind::String(s) => Ok(Some(Cow::Borrowed(s))),
+        _ => {
+            let datum = from_item(item, path)?;
+            let c = datums::call(pg_sys::jsonb_out, &[datum])?;
+            // SAFETY: jsonb_out returns a palloc'd cstring.
+            let out = unsafe { std::ffi::CStr::from_ptr(c.cast_mut_ptr()) };
+            Ok(Some(Cow::Owned(out.to_string_lossy().into_owned())))
+        }
+    }
+}
+
+/// A one-dimensional `text[]` of a JSON array's elements, each as `#>>` gives it (JSON null
+/// elements are NULL). Strings, booleans and plainly written numbers are borrowed as they are;
+/// only other numbers, arrays and objects go through jsonb's own output, one at a time in a
+/// scratch context, so the memory used is about the size of the answer whatever the elements.
+pub fn text_elements(elements: Elements<'_>, path: &[&str]) -> Result<Answer, SqlError> {
+    let scratch = Scratch::new();
+    let mut texts: Vec<Option<Cow<'_, str>>> = Vec::with_capacity(elements.len());
+    for item in elements {
+        interrupts::check();
+        texts.push(match item.kind() {
+            Kind::Null => None,
+            Kind::String(s) => Some(Cow::Borrowed(s)),
+            Kind::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+            Kind::Number(n) => match canonical_number(n) {
+                Some(t) => Some(Cow::Borrowed(t)),
+                None => scratch.run(|| text(item, path))?,
+            },
+            Kind::Array(_) | Kind::Object(_) => scratch.run(|| text(item, path))?,
+        });
+    }
+    drop(scratch);
+    text_array(&texts, path)
 }
 
 /// A 4-byte varlena header for `len` bytes (`SET_VARSIZE`).
@@ -100,6 +179,14 @@ fn value(buf: &mut Vec<u8>, item: Item) -> Result<u32, SqlError> {
 }
 
 fn string(buf: &mut Vec<u8>, s: &str) -> Result<u32, SqlError> {
+    // Only a leniently parsed claims setting can hold `\u0000`: refused as `jsonb_in` refuses it.
+    if s.contains('\0') {
+        return Err(SqlError::new(
+            PgSqlErrorCode::ERRCODE_UNTRANSLATABLE_CHARACTER,
+            "unsupported Unicode escape sequence",
+        )
+        .detail("\\u0000 cannot be converted to text."));
+    }
     if s.len() > OFFLEN {
         return Err(
             limit("string too long to represent as jsonb string".into()).detail(format!(

@@ -19,10 +19,10 @@ use crate::pg::clock::statement_start;
 use crate::pg::errors::SqlError;
 use crate::runtime::settings::{self, Mode, PendingSession};
 use crate::runtime::{tokens, watch};
-use pg_jwt_claims_core::claims::{legacy_claim_value, Claims, ParseError};
-use pg_jwt_claims_core::{clerk, json};
+use pg_jwt_claims_core::claims::{assemble_legacy, legacy_claim_json, Claims, ParseError};
+use pg_jwt_claims_core::clerk;
+use pg_jwt_claims_core::json::{self, Item, Refusal};
 use pgrx::PgSqlErrorCode;
-use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::rc::Rc;
@@ -116,9 +116,9 @@ fn trusted() -> (Resolved, Validity) {
     let (text, watched) = watch::read_setting(name);
     let resolved = match text.map(CStr::to_bytes).filter(|t| !t.is_empty()) {
         None => Resolved::Legacy,
-        Some(bytes) => match parse_cached(bytes) {
+        Some(bytes) => match parse_cached(name, bytes) {
             Ok(claims) => Resolved::Claims(claims),
-            Err(err) => Resolved::Invalid(Rc::new(invalid_claims(name, &err))),
+            Err(err) => Resolved::Invalid(Rc::new(err)),
         },
     };
     // Legacy answers depend on settings read by name: they are never kept.
@@ -138,8 +138,11 @@ fn verified() -> (Resolved, Validity) {
         "" => {
             let (headers, watched) = watch::read_setting(c"request.headers");
             let validity = if watched { validity } else { Validity::Call };
-            let headers = headers.map(|h| h.to_string_lossy()).unwrap_or_default();
-            match bearer_token(&headers) {
+            let Ok(headers) = headers.map(CStr::to_str).transpose() else {
+                let err = settings::not_utf8("request.headers");
+                return (Resolved::Invalid(Rc::new(err)), validity);
+            };
+            match bearer_token(headers.unwrap_or_default()) {
                 Ok(Some(token)) => (token, validity),
                 Ok(None) => return (Resolved::Nothing, validity),
                 Err(err) => return (Resolved::Invalid(Rc::new(err)), validity),
@@ -166,11 +169,17 @@ pub fn bearer_token(headers: &str) -> Result<Option<String>, SqlError> {
         )
         .detail(detail)
     };
-    let value = json::parse_value(headers).map_err(bad)?;
-    let Value::Object(map) = value else {
+    let doc = json::parse_lenient(headers.to_owned()).map_err(|refusal| {
+        bad(match refusal {
+            Refusal::Syntax(Some(message)) => message,
+            _ => "invalid JSON".into(),
+        })
+    })?;
+    let root = doc.root();
+    if !root.is_object() {
         return Err(bad("The request headers must be a JSON object.".into()));
-    };
-    let Some(Value::String(auth)) = map.get("authorization") else {
+    }
+    let Some(auth) = root.get("authorization").and_then(Item::as_str) else {
         return Ok(None);
     };
     let auth = auth.trim();
@@ -203,14 +212,15 @@ fn invalid_claims(setting: &CStr, err: &ParseError) -> SqlError {
     }
 }
 
-/// Parses a claims text, reusing an earlier parse of the exact same text.
-fn parse_cached(bytes: &[u8]) -> Result<Rc<Claims>, ParseError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| ParseError::NotJson(format!("invalid UTF-8: {e}")))?;
+/// Parses the claims text of setting `name`, reusing an earlier parse of the exact same text.
+/// Text that is not UTF-8 is 22021, as for every other text the extension reads.
+fn parse_cached(name: &CStr, bytes: &[u8]) -> Result<Rc<Claims>, SqlError> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| settings::not_utf8(&name.to_string_lossy()))?;
     if let Some(hit) = PARSED.with_borrow(|p| p.iter().find(|c| c.text() == text).cloned()) {
         return Ok(hit);
     }
-    let claims = Rc::new(Claims::parse(text)?);
+    let claims = Rc::new(Claims::parse(text).map_err(|err| invalid_claims(name, &err))?);
     PARSED.with_borrow_mut(|parsed| {
         if claims.text().len() > PARSED_BYTES / 2 {
             return;
@@ -234,21 +244,26 @@ fn parse_cached(bytes: &[u8]) -> Result<Rc<Claims>, ParseError> {
 /// per-claim settings for the claim names the reader needs.
 pub enum View {
     Shared(Rc<Claims>),
-    Assembled(Value),
+    Assembled(Claims),
 }
 
 impl View {
-    pub fn value(&self) -> &Value {
+    pub fn claims(&self) -> &Claims {
         match self {
-            View::Shared(c) => c.value(),
-            View::Assembled(v) => v,
+            View::Shared(c) => c,
+            View::Assembled(c) => c,
         }
+    }
+
+    /// The claims object.
+    pub fn root(&self) -> Item<'_> {
+        self.claims().root()
     }
 
     /// Whether Clerk's pending-session rule hides these claims
     /// (`pg_jwt_claims.pending_session`).
     pub fn signed_out(&self) -> bool {
-        settings::pending_session() == PendingSession::SignedOut && clerk::is_pending(self.value())
+        settings::pending_session() == PendingSession::SignedOut && clerk::is_pending(self.root())
     }
 }
 
@@ -265,22 +280,26 @@ pub fn view(names: &[&str]) -> (Option<View>, Validity) {
 }
 
 /// An object of the claims `names` found in the legacy per-claim settings.
-fn legacy(names: &[&str]) -> Option<Value> {
-    let mut map = Map::new();
+fn legacy(names: &[&str]) -> Option<Claims> {
+    let mut found: Vec<(&str, String)> = Vec::new();
     for name in names {
         for prefix in ["request.jwt.claim.", "jwt.claims."] {
             let Ok(setting) = CString::new(format!("{prefix}{name}")) else {
                 continue;
             };
-            let value =
-                watch::by_name(&setting).and_then(|t| legacy_claim_value(&t.to_string_lossy()));
+            let value = watch::by_name(&setting).and_then(|t| {
+                let text = t
+                    .to_str()
+                    .unwrap_or_else(|_| settings::not_utf8(&setting.to_string_lossy()).raise());
+                legacy_claim_json(text)
+            });
             if let Some(value) = value {
-                map.insert((*name).to_owned(), value);
+                found.push((name, value));
                 break;
             }
         }
     }
-    (!map.is_empty()).then_some(Value::Object(map))
+    assemble_legacy(&found)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 use crate::pg::errors::SqlError;
 use crate::runtime::protected;
 use crate::runtime::watch::{bump_enum, bump_string, bump_verification, bump_verification_int};
+use pgrx::PgSqlErrorCode;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 use std::ffi::{c_char, CStr, CString};
 
@@ -202,18 +203,30 @@ pub fn mode() -> Mode {
 }
 
 /// A string setting's current value ('' when unset), borrowed until the setting changes.
-fn text(setting: &GucSetting<Option<CString>>) -> &'static str {
+/// Raises 22021 for bytes that are not UTF-8 (possible in a SQL_ASCII database): a value is
+/// never read as unset because it could not be read.
+fn text(setting: &GucSetting<Option<CString>>, name: &str) -> &'static str {
     let raw = setting.get_raw();
     if raw.is_null() {
         return "";
     }
     // SAFETY: a non-null GUC string is NUL-terminated and owned by the GUC machinery.
-    unsafe { CStr::from_ptr(raw) }.to_str().unwrap_or("")
+    let value = unsafe { CStr::from_ptr(raw) };
+    value.to_str().unwrap_or_else(|_| not_utf8(name).raise())
+}
+
+/// The error for a setting whose value is not UTF-8.
+pub fn not_utf8(name: &str) -> SqlError {
+    SqlError::new(
+        PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+        format!("setting \"{name}\" is not valid UTF-8"),
+    )
+    .detail("pg_jwt_claims reads tokens, keys and claims as UTF-8.")
 }
 
 /// A comma-separated list setting, items trimmed, empty items dropped.
-fn list(setting: &GucSetting<Option<CString>>) -> Vec<String> {
-    text(setting)
+fn list(setting: &GucSetting<Option<CString>>, name: &str) -> Vec<String> {
+    text(setting, name)
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -222,19 +235,19 @@ fn list(setting: &GucSetting<Option<CString>>) -> Vec<String> {
 }
 
 pub fn token() -> &'static str {
-    text(&TOKEN)
+    text(&TOKEN, "pg_jwt_claims.token")
 }
 
 pub fn secret() -> &'static str {
-    text(&SECRET)
+    text(&SECRET, "pg_jwt_claims.secret")
 }
 
 pub fn secret_file() -> &'static str {
-    text(&SECRET_FILE)
+    text(&SECRET_FILE, "pg_jwt_claims.secret_file")
 }
 
 pub fn jwks() -> &'static str {
-    text(&JWKS)
+    text(&JWKS, "pg_jwt_claims.jwks")
 }
 
 /// Fails closed when a protected setting was refused at load (see `protected.rs`).
@@ -265,14 +278,14 @@ pub fn leeway() -> i64 {
 }
 
 pub fn validation() -> Validation {
-    let issuer = text(&ISSUER).trim();
+    let issuer = text(&ISSUER, "pg_jwt_claims.issuer").trim();
     Validation {
         issuer: (!issuer.is_empty()).then(|| issuer.to_owned()),
-        audiences: list(&AUDIENCE),
-        authorized_parties: list(&AUTHORIZED_PARTIES),
-        algorithms: list(&ALGORITHMS),
-        token_types: list(&TOKEN_TYPES),
-        required_claims: list(&REQUIRED_CLAIMS),
+        audiences: list(&AUDIENCE, "pg_jwt_claims.audience"),
+        authorized_parties: list(&AUTHORIZED_PARTIES, "pg_jwt_claims.authorized_parties"),
+        algorithms: list(&ALGORITHMS, "pg_jwt_claims.algorithms"),
+        token_types: list(&TOKEN_TYPES, "pg_jwt_claims.token_types"),
+        required_claims: list(&REQUIRED_CLAIMS, "pg_jwt_claims.required_claims"),
         leeway: leeway(),
     }
 }

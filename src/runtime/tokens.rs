@@ -43,11 +43,11 @@ struct TokenEntry {
 }
 
 impl TokenEntry {
-    /// What the entry holds or may come to hold: the token, and the claims as text, as jsonb
-    /// (kept once the token comes again) and as a parsed value (built when verify mode reads
-    /// it), each counted at about the text's size, the value at twice.
+    /// What the entry holds or may come to hold: the token, the parsed claims (text and
+    /// nodes), and their jsonb (kept once the token comes again, about the text's size).
     fn bytes(&self) -> usize {
-        self.token.len() + 4 * self.verified.claims.text().len()
+        let claims = &self.verified.claims;
+        self.token.len() + claims.doc().heap_bytes() + claims.text().len()
     }
 }
 
@@ -203,8 +203,8 @@ pub fn verified_claims(token: &str) -> Result<Rc<Claims>, SqlError> {
     verify_token(token, KeySource::Configured, Want::Claims).map(|(v, _)| v.claims.clone())
 }
 
-/// A new jsonb of a cached token's claims: a copy of the bytes the cache keeps, which are made
-/// from the claims text (strict JSON, parsed again) the first time they are asked for.
+/// A new jsonb of a cached token's claims: a copy of the bytes the cache keeps, which are
+/// written from the parsed claims the first time they are asked for.
 pub fn claims_jsonb(verified: &VerifiedToken) -> pg_sys::Datum {
     if let Some(bytes) = verified.jsonb.get() {
         // SAFETY: a palloc'd copy of a complete jsonb varlena.
@@ -214,11 +214,7 @@ pub fn claims_jsonb(verified: &VerifiedToken) -> pg_sys::Datum {
             pg_sys::Datum::from(copy)
         };
     }
-    let text = verified.claims.text().as_bytes().to_vec();
-    let datum = jose::parse_claims(text)
-        .map_err(|e| sql_error(&e))
-        .and_then(|doc| jsonb::from_doc(&doc))
-        .unwrap_or_else(|e| e.raise());
+    let datum = jsonb::from_doc(verified.claims.doc()).unwrap_or_else(|e| e.raise());
     let _ = verified.jsonb.set(jsonb_copy(datum));
     datum
 }

@@ -1,6 +1,6 @@
 -- In a SQL_ASCII database, text can hold bytes that are not UTF-8. Every function that reads
--- such text answers 22021 (or 22P02 for claims that are not JSON), never an internal error,
--- and the session carries on.
+-- such text (an argument, the claims, a token, a key or a validation setting) answers 22021,
+-- never an internal error and never as if the value were unset, and the session carries on.
 \set SHOW_CONTEXT never
 drop database if exists pg_jwt_claims_ascii;
 create database pg_jwt_claims_ascii encoding 'SQL_ASCII' template template0 lc_collate 'C' lc_ctype 'C';
@@ -24,7 +24,11 @@ from (values
     (8, 'jwt_sign claims', $q$select jwt_sign(E'{"a":"\xff"}', 'k')$q$),
     (9, 'jwt_sign algorithm', $q$select jwt_sign('{"a":1}', 'k', E'HS\xff')$q$),
     (10, 'jwt_authenticate token', $q$select jwt_authenticate(E'\xff')$q$),
-    (11, 'ASCII works', $q$select jwt_verify(jwt_sign('{"sub":"u","exp":4102444800}', 'k'), 'k')$q$)
+    (11, 'ASCII works', $q$select jwt_verify(jwt_sign('{"sub":"u","exp":4102444800}', 'k'), 'k')$q$),
+    (12, 'a legacy claim setting', $q$select set_config('request.jwt.claims', '', true), set_config('request.jwt.claim.sub', E'\xff', true), requesting_user_id()$q$),
+    (13, 'verify mode token', $q$select set_config('pg_jwt_claims.mode', 'verify', true), set_config('pg_jwt_claims.secret', 'k', true), set_config('pg_jwt_claims.token', E'\xff', true), requesting_user_id()$q$),
+    (14, 'verify mode headers', $q$select set_config('pg_jwt_claims.mode', 'verify', true), set_config('request.headers', E'{"authorization":"Bearer \xff"}', true), requesting_user_id()$q$),
+    (15, 'an issuer setting', $q$select set_config('pg_jwt_claims.issuer', E'https://\xff', true), jwt_verify(jwt_sign('{"sub":"u","exp":4102444800}', 'k'), 'k')$q$)
 ) as cases(n, what, sql)
 order by n;
 -- Claims with a \u escape beyond ASCII ({"sub":"\u00e9t\u00e9","n":1.5}): jwt_verify refuses
