@@ -4,6 +4,7 @@
 # RLS scans, helpers in policies, jwt_verify against the raw crypto primitive, PostgREST-shaped
 # pgbench transactions and backend memory. Prints PASS/FAIL per target; exits 0 either way (it
 # is a measurement, not a test). The table is also written to $PGJC_RUN/bench/results.md.
+# SQL scripts are in bench/sql/.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -11,6 +12,7 @@ version=pg15
 port=${PGJC_BENCH_PORT:-54435}
 dir="$PGJC_RUN/bench-cluster"   # the cluster (removed at the end)
 out="$PGJC_RUN/bench"           # keys, tokens, scripts, raw numbers and results.md (kept)
+sql="$REPO/bench/sql"           # the SQL scripts (q -f)
 bindir="$("$(pg_config_for "$version")" --bindir)"
 RUNS=5
 raw="$out/raw.tsv"              # one line per item: name TAB values separated by spaces
@@ -19,7 +21,7 @@ started=$SECONDS
 
 # A progress line with the elapsed time.
 step() { echo "== [$((SECONDS - started)) s] $*"; }
-# psql as the superuser on the bench cluster, unaligned and quiet; SQL from stdin or -c.
+# psql as the superuser on the bench cluster, unaligned and quiet; SQL from -f (bench/sql/) or -c.
 q() { "$bindir/psql" -X -q -At -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
 # Records the runs of one measured item.
 record() { printf '%s\t%s\n' "$1" "$2" >>"$raw"; }
@@ -81,102 +83,20 @@ cleanup() { stop_cluster "$dir" "$version" 2>/dev/null || true; rm -rf "$dir"; }
 
 # The extension, the roles, the claims generator and the timing functions.
 setup_database() {
-  q -v lib="$out/lib/pg_jwt_claims.so" <<'SQL'
-create extension pg_jwt_claims;
--- Every function loads this run's copy of the library (a throwaway cluster: a catalog edit is fine).
-update pg_proc set probin = :'lib' where probin = '$libdir/pg_jwt_claims';
-select count(*) = 0 as only_this_copy from pg_proc where probin like '%pg_jwt_claims%' and probin <> :'lib' \gset
-\if :only_this_copy
-\else
-  \warn 'some functions do not load this run''s library copy'
-\endif
-create role bench_reader nologin;
-create role authenticated nologin;
-
--- About 1 KB of claims shaped like a Clerk v2 session token; the organization grants
--- org:invoices:manage, org:invoices:read and org:dashboard:read.
-create function bench_claims(uid text, jti text default 'jti_2xYzKq8RmP') returns jsonb
-language sql immutable as $$
-  select jsonb_build_object(
-    'azp', 'https://app.example.com', 'exp', 4102444800, 'iat', 1735689600, 'nbf', 1735689590,
-    'iss', 'https://clerk.example.com', 'jti', jti, 'v', 2, 'fva', jsonb_build_array(12, -1),
-    'sid', 'sess_2pQ8vN3kR7tY1mW5xZ9aB4cD6eF', 'sts', 'active', 'sub', uid,
-    'role', 'authenticated', 'email', uid || '@example.com',
-    'fea', 'o:invoices,o:dashboard,u:export', 'pla', 'o:pro,u:free',
-    'o', jsonb_build_object('id', 'org_7', 'rol', 'admin', 'slg', 'acme-corp',
-                            'per', 'manage,read', 'fpm', '3,2'),
-    'metadata', jsonb_build_object(
-      'onboarding_complete', true, 'locale', 'en-GB', 'timezone', 'Europe/London',
-      'theme', 'dark', 'beta_features', jsonb_build_array('new-editor', 'ai-summaries', 'bulk-export'),
-      'company', jsonb_build_object('name', 'Acme Corporation', 'size', '51-200', 'industry', 'software'),
-      'notes', repeat('Lorem ipsum dolor sit amet, consectetur adipiscing elit. ', 8)))
-$$;
-
--- The guide's function.
-create function guide_requesting_user_id() returns text language sql stable as $$
-  select nullif(current_setting('request.jwt.claims', true)::json->>'sub', '')::text
-$$;
-
--- Supabase's auth.jwt(), as Supabase defines it, which its docs use for Clerk's third-party auth
--- (auth.jwt() ->> 'sub').
-create schema auth;
-create function auth.jwt() returns jsonb language sql stable as $$
-  select coalesce(nullif(current_setting('request.jwt.claim', true), ''),
-                  nullif(current_setting('request.jwt.claims', true), ''))::jsonb
-$$;
-grant usage on schema auth to public;
-
--- Server-side execution time of one statement, in ms.
-create function bench_ms(query text) returns float8 language plpgsql as $$
-declare plan json;
-begin
-  execute 'explain (analyze, timing off, summary on, format json) ' || query into plan;
-  return (plan -> 0 ->> 'Execution Time')::float8;
-end $$;
-
--- One untimed run, then `runs` timed runs, as 'ms ms ms …'.
-create function bench_runs(query text, runs int) returns text language plpgsql as $$
-declare times text[] := '{}';
-begin
-  perform bench_ms(query);
-  for i in 1..runs loop
-    times := times || round(bench_ms(query)::numeric, 4)::text;
-  end loop;
-  return array_to_string(times, ' ');
-end $$;
-
--- A field of this backend's /proc status, in kB (VmRSS, RssAnon, …).
-create function backend_kb(field text) returns bigint language sql as $$
-  select (regexp_match(pg_read_file('/proc/self/status'), field || ':\s+(\d+)'))[1]::bigint
-$$;
-SQL
+  q -v lib="$out/lib/pg_jwt_claims.so" -f "$sql/setup.sql"
 }
 
 # 1 and 2. The 1,000,000-row table scanned through RLS policies.
 rls_table() {
   step "RLS scans (1,000,000 rows)"
-  q <<'SQL'
-create table t (id bigint, user_id text, org_id text);
-insert into t select i, 'user_' || (i % 1000), 'org_' || (i % 1000) from generate_series(1, 1000000) i;
-vacuum analyze t;
-alter table t enable row level security;
-grant select on t to bench_reader;
-SQL
+  q -f "$sql/rls_table.sql"
 }
 # Times `select count(*) from t` as bench_reader under the policy `using (EXPR)`; with a third
 # argument, the session first loads the stand-in module that defines request.jwt.claims (as
 # Neon's pg_session_jwt does), so another module owns the setting.
 rls_item() {
   local item=$1 expr=$2 line preload=${3:-}
-  line=$(q -v expr="$expr" -v runs="$RUNS" -v preload="${preload:+load 'pg_jwt_claims_standin';}" <<'SQL'
-:preload
-drop policy if exists p on t;
-create policy p on t using (:expr);
-select set_config('request.jwt.claims', bench_claims('user_42')::text, false) \gset ignored_
-set role bench_reader;
-select (select count(*) from t) || E'\t' || bench_runs('select count(*) from t', :runs);
-SQL
-  )
+  line=$(q -v expr="$expr" -v runs="$RUNS" -v preload="${preload:+load 'pg_jwt_claims_standin';}" -f "$sql/rls_item.sql")
   record "$item.rows" "${line%%$'\t'*}"
   record "$item" "${line#*$'\t'}"
 }
@@ -210,17 +130,7 @@ verify_material() {
   q -v hs="$(cat "$k/HS256.key")" \
     -v rs_priv="$(cat "$k/RS256.key.pem")" -v rs_pub="$(cat "$k/RS256.pub.pem")" \
     -v es_priv="$(cat "$k/ES256.key.pem")" -v es_pub="$(cat "$k/ES256.pub.pem")" \
-    -v ed_priv="$(cat "$k/EdDSA.key.pem")" -v ed_pub="$(cat "$k/EdDSA.pub.pem")" <<'SQL'
-create table keys (alg text primary key, priv text, pub text, n int);
-insert into keys values ('HS256', :'hs', :'hs', 20000), ('RS256', :'rs_priv', :'rs_pub', 2000),
-  ('ES256', :'es_priv', :'es_pub', 2000), ('EdDSA', :'ed_priv', :'ed_pub', 2000);
--- Distinct tokens: each has its own jti and one of 1000 users.
-create table tokens (alg text, i int, tok text, primary key (alg, i));
-insert into tokens
-  select alg, i, jwt_sign(bench_claims('user_' || (i % 1000), 'jti_' || md5(i::text)), priv, alg)
-  from keys, generate_series(1, n) i;
-vacuum analyze tokens;
-SQL
+    -v ed_priv="$(cat "$k/EdDSA.key.pem")" -v ed_pub="$(cat "$k/EdDSA.pub.pem")" -f "$sql/verify_material.sql"
   cp "$k/HS256.key" "$k"/*.pub.pem "$out/crypto/"
   for alg in HS256 RS256 ES256 EdDSA; do
     q -c "select tok from tokens where alg = '$alg' order by i" >"$out/crypto/$alg.tokens"
@@ -232,30 +142,18 @@ verify_sql() {
   local alg n line
   for alg in HS256 RS256 ES256 EdDSA; do
     n=$(q -c "select n from keys where alg = '$alg'")
-    line=$(q -v alg="$alg" -v runs="$RUNS" <<'SQL'
-select bench_runs(format('select count(jwt_verify(tok, (select pub from keys where alg = %L))) from tokens where alg = %L', :'alg', :'alg'), :runs);
-SQL
-    )
+    line=$(q -v alg="$alg" -v runs="$RUNS" -f "$sql/verify_distinct.sql")
     record "verify.distinct.$alg" "$(per_call_us "$line" "$n")"
-    line=$(q -v alg="$alg" -v runs="$RUNS" <<'SQL'
-select bench_runs(format('select count(jwt_verify((select tok from tokens where alg = %L and i = 1), (select pub from keys where alg = %L))) from generate_series(1, 100000)', :'alg', :'alg'), :runs);
-SQL
-    )
+    line=$(q -v alg="$alg" -v runs="$RUNS" -f "$sql/verify_repeated.sql")
     record "verify.repeated.$alg" "$(per_call_us "$line" 100000)"
   done
   # For scale: the same scan calling nothing, and the same claims texts made into jsonb by
   # jsonb_in (what any function returning them as jsonb pays at least).
   n=$(q -c "select n from keys where alg = 'HS256'")
   q -c "create table payloads as select i, payload::text as claims from tokens, jwt_decode(tok) where alg = 'HS256'"
-  line=$(q -v runs="$RUNS" <<'SQL'
-select bench_runs('select count(octet_length(tok)) from tokens where alg = ''HS256''', :runs);
-SQL
-  )
+  line=$(q -v runs="$RUNS" -f "$sql/verify_floor_scan.sql")
   record verify.floor.scan "$(per_call_us "$line" "$n")"
-  line=$(q -v runs="$RUNS" <<'SQL'
-select bench_runs('select count(claims::jsonb) from payloads', :runs);
-SQL
-  )
+  line=$(q -v runs="$RUNS" -f "$sql/verify_floor_jsonb_in.sql")
   record verify.floor.jsonb_in "$(per_call_us "$line" "$n")"
 }
 # Converts "ms ms …" for N calls into "µs µs …" per call.
@@ -277,31 +175,7 @@ verify_crypto() {
 # 4. PostgREST-shaped transactions with pgbench: the todos table, its policy and the script.
 pgbench_setup() {
   step "pgbench set-up (todos, 1,000,000 rows)"
-  q <<'SQL'
-create table todos (id bigint primary key, user_id text not null, task text not null);
-insert into todos select i, 'user_' || (i % 1000 + 1), 'task number ' || i from generate_series(1, 1000000) i;
-create index todos_user_id on todos (user_id, id);
-vacuum analyze todos;
-alter table todos enable row level security;
-grant select on todos to authenticated;
-
--- PostgREST's requests done server-side: set the role and claims, then parse, plan and run the
--- query (EXECUTE plans each time); returns the rows seen (20 a request).
-create function request_loop(requests int) returns bigint language plpgsql as $$
-declare
-  template text := bench_claims('user_:uid')::text;
-  seen bigint := 0;
-  n bigint;
-begin
-  for k in 1..requests loop
-    perform set_config('role', 'authenticated', true),
-            set_config('request.jwt.claims', replace(template, ':uid', (k % 1000 + 1)::text), true);
-    execute 'select count(*) from (select * from todos order by id limit 20) s' into n;
-    seen := seen + n;
-  end loop;
-  return seen;
-end $$;
-SQL
+  q -f "$sql/pgbench_setup.sql"
   # What PostgREST sends per request; pgbench fills :uid inside the claims.
   local claims; claims=$(q -c "select bench_claims('user_:uid')::text")
   cat >"$out/pgbench.sql" <<EOF
@@ -316,15 +190,7 @@ EOF
 # Sets the todos policy to `user_id = F` and checks that the plan uses the user_id index.
 todos_policy() {
   local plan
-  plan=$(q -v f="$1" <<'SQL'
-drop policy if exists own on todos;
-create policy own on todos for select using (user_id = :f);
-begin;
-select set_config('role', 'authenticated', true), set_config('request.jwt.claims', bench_claims('user_7')::text, true) \gset ignored_
-explain (costs off) select * from todos order by id limit 20;
-commit;
-SQL
-  )
+  plan=$(q -v f="$1" -f "$sql/todos_policy.sql")
   echo "$plan" >"$out/plan-$1.txt"
   grep -q 'Index Cond: (user_id = ' <<<"$plan" || echo "WARNING: the todos plan under user_id = $1 does not use the user_id index: $plan"
 }
@@ -366,45 +232,12 @@ request_loop() {
 memory() {
   step "memory"
   local line
-  line=$(q <<'SQL'
-select set_config('request.jwt.claims', bench_claims('user_42')::text, false) \gset ignored_
-select count(requesting_user_id()) from generate_series(1, 1000) a, generate_series(1, 1000) b \gset ignored_
-select backend_kb('RssAnon') as a0, backend_kb('VmRSS') as v0 \gset
-select count(requesting_user_id()) from generate_series(1, 10000) a, generate_series(1, 1000) b \gset ignored_
-select concat_ws(' ', :a0, backend_kb('RssAnon'), :v0, backend_kb('VmRSS'));
-SQL
-  )
+  line=$(q -f "$sql/memory_reader.sql")
   mem_record mem.reader "$line"
-  line=$(q <<'SQL'
-create function claims_loop(changes int) returns void language plpgsql as $$
-begin
-  for k in 1..changes loop
-    perform set_config('request.jwt.claims', bench_claims('user_' || (k % 1000))::text, true);
-    perform count(requesting_user_id()) from generate_series(1, 1000);
-  end loop;
-end $$;
-select claims_loop(1000) \gset ignored_
-select backend_kb('RssAnon') as a0, backend_kb('VmRSS') as v0 \gset
-select claims_loop(10000) \gset ignored_
-select concat_ws(' ', :a0, backend_kb('RssAnon'), :v0, backend_kb('VmRSS'));
-SQL
-  )
+  line=$(q -f "$sql/memory_loop.sql")
   mem_record mem.loop "$line"
-  q <<'SQL'
-create table mem_tokens (tok text);
-insert into mem_tokens
-  select jwt_sign(bench_claims('user_' || (i % 1000), 'jti_' || md5(i::text)), (select priv from keys where alg = 'HS256'), 'HS256')
-  from generate_series(1, 1000000) i;
-vacuum analyze mem_tokens;
-SQL
-  line=$(q <<'SQL'
-select pub as secret from keys where alg = 'HS256' \gset
-select count(jwt_verify(tok, :'secret')) from mem_tokens \gset ignored_
-select backend_kb('RssAnon') as a0, backend_kb('VmRSS') as v0 \gset
-select count(jwt_verify(tok, :'secret')) from mem_tokens \gset ignored_
-select concat_ws(' ', :a0, backend_kb('RssAnon'), :v0, backend_kb('VmRSS'));
-SQL
-  )
+  q -f "$sql/memory_tokens.sql"
+  line=$(q -f "$sql/memory_verify.sql")
   mem_record mem.verify "$line"
 }
 # Records "anon_before anon_after rss_before rss_after" (kB) as growths and absolute values.
