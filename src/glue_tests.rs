@@ -318,37 +318,31 @@ mod tests {
 
     // Test-only functions: a JSON text written by `jsonb::from_doc`, and whether two jsonb
     // values are the same bytes.
-    crate::functions::v1_function!(
-        pg_jwt_claims_test_jsonb_of,
-        pg_finfo_pg_jwt_claims_test_jsonb_of,
-        |fcinfo| {
-            let text = crate::pg::args::text_arg(fcinfo, 0).unwrap_or_default();
-            let doc = pg_jwt_claims_core::jose::parse_claims(text.as_bytes().to_vec())
-                .unwrap_or_else(|e| crate::pg::errors::sql_error(&e).raise());
-            crate::pg::jsonb::from_doc(&doc).unwrap_or_else(|e| e.raise())
-        }
-    );
+    #[pg_jwt_claims_macros::sql_function(
+        "tests.jsonb_of(document text) RETURNS jsonb",
+        "VOLATILE STRICT PARALLEL UNSAFE",
+        comment = "For tests: document written as jsonb by jsonb::from_doc."
+    )]
+    unsafe fn jsonb_of(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
+        let text = crate::pg::args::text_arg(fcinfo, 0).unwrap_or_default();
+        let doc = pg_jwt_claims_core::jose::parse_claims(text.as_bytes().to_vec())
+            .unwrap_or_else(|e| crate::pg::errors::sql_error(&e).raise());
+        crate::pg::jsonb::from_doc(&doc).unwrap_or_else(|e| e.raise())
+    }
 
-    crate::functions::v1_function!(
-        pg_jwt_claims_test_same_bytes,
-        pg_finfo_pg_jwt_claims_test_same_bytes,
-        |fcinfo| {
-            let bytes = |i: usize| {
-                let arg = (*fcinfo).args.as_slice(2)[i].value;
-                let v = pgrx::pg_sys::pg_detoast_datum(arg.cast_mut_ptr());
-                std::slice::from_raw_parts(v as *const u8, pgrx::varlena::varsize_any(v))
-            };
-            pgrx::pg_sys::Datum::from(bytes(0) == bytes(1))
-        }
-    );
-
-    pgrx::extension_sql!(
-        "CREATE FUNCTION tests.jsonb_of(text) RETURNS jsonb STRICT LANGUAGE c
-             AS 'MODULE_PATHNAME', 'pg_jwt_claims_test_jsonb_of';
-         CREATE FUNCTION tests.same_bytes(jsonb, jsonb) RETURNS bool STRICT LANGUAGE c
-             AS 'MODULE_PATHNAME', 'pg_jwt_claims_test_same_bytes';",
-        name = "test_jsonb_of",
-    );
+    #[pg_jwt_claims_macros::sql_function(
+        "tests.same_bytes(a jsonb, b jsonb) RETURNS bool",
+        "VOLATILE STRICT PARALLEL UNSAFE",
+        comment = "For tests: whether a and b are the same bytes."
+    )]
+    unsafe fn same_bytes(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
+        let bytes = |i: usize| {
+            let arg = (*fcinfo).args.as_slice(2)[i].value;
+            let v = pg_sys::pg_detoast_datum(arg.cast_mut_ptr());
+            std::slice::from_raw_parts(v as *const u8, pgrx::varlena::varsize_any(v))
+        };
+        pg_sys::Datum::from(bytes(0) == bytes(1))
+    }
 
     /// `jsonb::from_doc` writes the very bytes `jsonb_in` makes of the same text: every JSON
     /// type at the root and nested, numbers of every form, escapes, key order and lengths,
@@ -457,21 +451,16 @@ mod tests {
         );
     }
 
-    // A function whose body panics, through the same entry-point macro as every reader.
-    crate::functions::v1_function!(
-        pg_jwt_claims_test_panic,
-        pg_finfo_pg_jwt_claims_test_panic,
-        |_fcinfo| {
-            let empty: Vec<pgrx::pg_sys::Datum> = Vec::new();
-            std::hint::black_box(&empty)[1]
-        }
-    );
-
-    pgrx::extension_sql!(
-        "CREATE FUNCTION tests.test_panic() RETURNS int LANGUAGE c
-             AS 'MODULE_PATHNAME', 'pg_jwt_claims_test_panic';",
-        name = "test_panic",
-    );
+    // A function whose body panics, declared as every reader is.
+    #[pg_jwt_claims_macros::sql_function(
+        "tests.test_panic() RETURNS int",
+        "VOLATILE PARALLEL UNSAFE",
+        comment = "For tests: panics."
+    )]
+    unsafe fn test_panic(_fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
+        let empty: Vec<pg_sys::Datum> = Vec::new();
+        std::hint::black_box(&empty)[1]
+    }
 
     /// A Rust panic inside a reader's entry point becomes an ERROR, and the backend carries on
     /// with its settings and caches intact.

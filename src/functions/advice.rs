@@ -416,5 +416,19 @@ COMMENT ON FUNCTION jwt_policy_advice() IS
     'RLS policies and column defaults that still read the JWT claims in SQL once per row, each with the compiled call that replaces it: calls of LANGUAGE sql or plpgsql functions whose body reads current_setting(''request.jwt.claims'') (the guide''s requesting_user_id()), current_setting(''request.jwt.claims'')::json or ::jsonb in the expression, and Supabase''s auth.uid(), auth.jwt() (with its -> / ->> path), auth.role(), auth.email(). Tables in pg_catalog, information_schema and the extension''s schema (unless public) are skipped, and those the caller has no privilege on. A call that is the whole of a (SELECT ...) runs once per statement and is listed only in verify mode, where it still trusts claims any role can set. Pattern matching on pg_get_expr text and function bodies: calls through other functions, operators, views or dynamic SQL are not seen, a body that is more than one claim read gets the calls for its claims, and look-alike text in string literals can match. Suggestions follow Clerk''s meaning: pending sessions and empty ids read as NULL, o.id is read only from v2 tokens.';
 "#,
     name = "policy_advice",
-    requires = ["claim_readers", "clerk_helpers"],
+    // After the functions its suggestions call.
+    requires = [
+        "requesting_user_id",
+        "requesting_session_id",
+        "jwt_role",
+        "jwt_email",
+        "jwt_claims",
+        "jwt_claim",
+        "jwt_claim_json",
+        "requesting_org_id",
+        "requesting_org_role",
+        "requesting_org_slug",
+        "requesting_actor_id",
+        "jwt_session_status",
+    ],
 );

@@ -4,7 +4,6 @@
 //! asks `source.rs` for the claims and the core (`claims.rs`) for the value. All are
 //! `STABLE PARALLEL SAFE`; the path readers are `STRICT` (a NULL path gives NULL, as `#>>` does).
 
-use crate::functions::v1_function;
 use crate::pg::args::varlena_text;
 use crate::pg::datums::{self, Answer};
 use crate::pg::errors::{wrong_type, SqlError};
@@ -13,7 +12,8 @@ use crate::runtime::callsite::serve;
 use crate::runtime::identity::{view, Validity, View};
 use pg_jwt_claims_core::claims::{as_array, as_bool, as_number_text, get_path};
 use pg_jwt_claims_core::json::Item;
-use pgrx::pg_sys::{self, Datum};
+use pg_jwt_claims_macros::sql_function;
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 
 /// Reads the claims a top-level reader needs and applies `read` to them. `None` claims (no
 /// setting, nothing in the legacy settings) answer NULL.
@@ -58,49 +58,67 @@ fn top_text(fcinfo: pgrx::pg_sys::FunctionCallInfo, claim: &'static str) -> Datu
     }
 }
 
-v1_function!(
-    /// `requesting_user_id() → text`: the `sub` claim, exactly as the guide's
-    /// `nullif(current_setting('request.jwt.claims', true)::json->>'sub', '')` computes it.
-    /// NULL when there are no claims, no `sub`, `sub` is '', or the Clerk session is pending
-    /// (unless `pg_jwt_claims.pending_session = allow`). Raises 22P02 when the claims setting is
-    /// not a JSON object. Example: `using (user_id = requesting_user_id())`.
-    pg_jwt_claims_requesting_user_id, pg_finfo_pg_jwt_claims_requesting_user_id,
-    |fcinfo| identity(fcinfo, "sub")
-);
+/// `requesting_user_id() → text`: the `sub` claim, exactly as the guide's
+/// `nullif(current_setting('request.jwt.claims', true)::json->>'sub', '')` computes it.
+/// NULL when there are no claims, no `sub`, `sub` is '', or the Clerk session is pending
+/// (unless `pg_jwt_claims.pending_session = allow`). Raises 22P02 when the claims setting is
+/// not a JSON object. Example: `using (user_id = requesting_user_id())`.
+#[sql_function(
+    "requesting_user_id() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "The sub claim of the request's JWT claims; NULL when absent, empty or the session is pending."
+)]
+unsafe fn requesting_user_id(fcinfo: FunctionCallInfo) -> Datum {
+    identity(fcinfo, "sub")
+}
 
-v1_function!(
-    /// `requesting_session_id() → text`: the `sid` claim; NULL as for `requesting_user_id()`.
-    pg_jwt_claims_requesting_session_id, pg_finfo_pg_jwt_claims_requesting_session_id,
-    |fcinfo| identity(fcinfo, "sid")
-);
+/// `requesting_session_id() → text`: the `sid` claim; NULL as for `requesting_user_id()`.
+#[sql_function(
+    "requesting_session_id() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "The sid claim; NULL when absent, empty or the session is pending."
+)]
+unsafe fn requesting_session_id(fcinfo: FunctionCallInfo) -> Datum {
+    identity(fcinfo, "sid")
+}
 
-v1_function!(
-    /// `jwt_role() → text`: the `role` claim (`authenticated`, `anon`, …), NULL when absent.
-    pg_jwt_claims_jwt_role, pg_finfo_pg_jwt_claims_jwt_role,
-    |fcinfo| top_text(fcinfo, "role")
-);
+/// `jwt_role() → text`: the `role` claim (`authenticated`, `anon`, …), NULL when absent.
+#[sql_function(
+    "jwt_role() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "The role claim; NULL when absent."
+)]
+unsafe fn jwt_role(fcinfo: FunctionCallInfo) -> Datum {
+    top_text(fcinfo, "role")
+}
 
-v1_function!(
-    /// `jwt_email() → text`: the `email` claim, NULL when absent.
-    pg_jwt_claims_jwt_email, pg_finfo_pg_jwt_claims_jwt_email,
-    |fcinfo| top_text(fcinfo, "email")
-);
+/// `jwt_email() → text`: the `email` claim, NULL when absent.
+#[sql_function(
+    "jwt_email() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "The email claim; NULL when absent."
+)]
+unsafe fn jwt_email(fcinfo: FunctionCallInfo) -> Datum {
+    top_text(fcinfo, "email")
+}
 
-v1_function!(
-    /// `jwt_claims() → jsonb`: the whole claims object; SQL NULL when the claims setting is
-    /// unset or ''. Raises 22P02 when it is not a JSON object.
-    pg_jwt_claims_jwt_claims, pg_finfo_pg_jwt_claims_jwt_claims,
-    |fcinfo| {
-        serve(fcinfo, |_| {
-            let (view, validity) = view(&[]);
-            let answer = match view {
-                Some(View::Shared(c)) => Answer::Varlena(jsonb::from_doc(c.doc())?),
-                _ => Answer::Null,
-            };
-            Ok((answer, validity))
-        })
-    }
-);
+/// `jwt_claims() → jsonb`: the whole claims object; SQL NULL when the claims setting is
+/// unset or ''. Raises 22P02 when it is not a JSON object.
+#[sql_function(
+    "jwt_claims() RETURNS jsonb",
+    "STABLE PARALLEL SAFE",
+    comment = "The whole claims object; NULL when there are none."
+)]
+unsafe fn jwt_claims(fcinfo: FunctionCallInfo) -> Datum {
+    serve(fcinfo, |_| {
+        let (view, validity) = view(&[]);
+        let answer = match view {
+            Some(View::Shared(c)) => Answer::Varlena(jsonb::from_doc(c.doc())?),
+            _ => Answer::Null,
+        };
+        Ok((answer, validity))
+    })
+}
 
 /// The elements of a `text[]` path, `None` when one is NULL. Raises 22021 for an element that
 /// is not UTF-8 (possible in a SQL_ASCII database), as for every other text argument.
@@ -158,43 +176,49 @@ unsafe fn at_path(
     }
 }
 
-v1_function!(
-    /// `jwt_claim(VARIADIC path text[]) → text`: the claim at `path` with `#>>` semantics
-    /// (`jwt_claim('email')`, `jwt_claim('o', 'id')`, array elements by index); NULL when absent
-    /// or JSON null. Objects, arrays and numbers come back as jsonb prints them.
-    pg_jwt_claims_jwt_claim, pg_finfo_pg_jwt_claims_jwt_claim,
-    |fcinfo| {
-        at_path(fcinfo, |value, path| match value {
-            None => Ok(Answer::Null),
-            Some(v) => datums::opt_text(jsonb::text(v, path)?.as_deref(), path),
-        })
-    }
-);
+/// `jwt_claim(VARIADIC path text[]) → text`: the claim at `path` with `#>>` semantics
+/// (`jwt_claim('email')`, `jwt_claim('o', 'id')`, array elements by index); NULL when absent
+/// or JSON null. Objects, arrays and numbers come back as jsonb prints them.
+#[sql_function(
+    "jwt_claim(VARIADIC path text[]) RETURNS text",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "The claim at path, as jsonb #>> gives it."
+)]
+unsafe fn jwt_claim(fcinfo: FunctionCallInfo) -> Datum {
+    at_path(fcinfo, |value, path| match value {
+        None => Ok(Answer::Null),
+        Some(v) => datums::opt_text(jsonb::text(v, path)?.as_deref(), path),
+    })
+}
 
-v1_function!(
-    /// `jwt_claim_json(VARIADIC path text[]) → jsonb`: the claim at `path` with `#>` semantics;
-    /// SQL NULL when absent (a JSON null claim is the jsonb `null`).
-    pg_jwt_claims_jwt_claim_json, pg_finfo_pg_jwt_claims_jwt_claim_json,
-    |fcinfo| {
-        at_path(fcinfo, |value, path| match value {
-            None => Ok(Answer::Null),
-            Some(v) => Ok(Answer::Varlena(jsonb::from_item(v, path)?)),
-        })
-    }
-);
+/// `jwt_claim_json(VARIADIC path text[]) → jsonb`: the claim at `path` with `#>` semantics;
+/// SQL NULL when absent (a JSON null claim is the jsonb `null`).
+#[sql_function(
+    "jwt_claim_json(VARIADIC path text[]) RETURNS jsonb",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "The claim at path, as jsonb #> gives it; NULL when absent."
+)]
+unsafe fn jwt_claim_json(fcinfo: FunctionCallInfo) -> Datum {
+    at_path(fcinfo, |value, path| match value {
+        None => Ok(Answer::Null),
+        Some(v) => Ok(Answer::Varlena(jsonb::from_item(v, path)?)),
+    })
+}
 
-v1_function!(
-    /// `jwt_claim_bool(VARIADIC path text[]) → boolean`: a JSON boolean; NULL when absent or
-    /// JSON null; 42804 for any other JSON type.
-    pg_jwt_claims_jwt_claim_bool, pg_finfo_pg_jwt_claims_jwt_claim_bool,
-    |fcinfo| {
-        at_path(fcinfo, |value, path| match as_bool(value) {
-            Ok(Some(b)) => Ok(Answer::Value(Datum::from(b))),
-            Ok(None) => Ok(Answer::Null),
-            Err(wrong) => Err(wrong_type(path, &wrong)),
-        })
-    }
-);
+/// `jwt_claim_bool(VARIADIC path text[]) → boolean`: a JSON boolean; NULL when absent or
+/// JSON null; 42804 for any other JSON type.
+#[sql_function(
+    "jwt_claim_bool(VARIADIC path text[]) RETURNS boolean",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "A boolean claim; NULL when absent or null; 42804 for another JSON type."
+)]
+unsafe fn jwt_claim_bool(fcinfo: FunctionCallInfo) -> Datum {
+    at_path(fcinfo, |value, path| match as_bool(value) {
+        Ok(Some(b)) => Ok(Answer::Value(Datum::from(b))),
+        Ok(None) => Ok(Answer::Null),
+        Err(wrong) => Err(wrong_type(path, &wrong)),
+    })
+}
 
 /// The typed readers over JSON numbers share this: NULL, a conversion, or 42804.
 unsafe fn number_at_path(
@@ -210,105 +234,53 @@ unsafe fn number_at_path(
     }
 }
 
-v1_function!(
-    /// `jwt_claim_bigint(VARIADIC path text[]) → bigint`: a JSON number, rounded as
-    /// `numeric::bigint` rounds; NULL when absent or JSON null; 42804 for another JSON type;
-    /// 22003 when out of range. Example: `jwt_claim_bigint('exp')`.
-    pg_jwt_claims_jwt_claim_bigint, pg_finfo_pg_jwt_claims_jwt_claim_bigint,
-    |fcinfo| { number_at_path(fcinfo, |n, p| datums::bigint(n, p).map(Answer::Value)) }
-);
+/// `jwt_claim_bigint(VARIADIC path text[]) → bigint`: a JSON number, rounded as
+/// `numeric::bigint` rounds; NULL when absent or JSON null; 42804 for another JSON type;
+/// 22003 when out of range. Example: `jwt_claim_bigint('exp')`.
+#[sql_function(
+    "jwt_claim_bigint(VARIADIC path text[]) RETURNS bigint",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "A number claim as bigint; NULL when absent or null; 42804 for another JSON type."
+)]
+unsafe fn jwt_claim_bigint(fcinfo: FunctionCallInfo) -> Datum {
+    number_at_path(fcinfo, |n, p| datums::bigint(n, p).map(Answer::Value))
+}
 
-v1_function!(
-    /// `jwt_claim_numeric(VARIADIC path text[]) → numeric`: a JSON number, exactly; NULL when
-    /// absent or JSON null; 42804 for another JSON type.
-    pg_jwt_claims_jwt_claim_numeric, pg_finfo_pg_jwt_claims_jwt_claim_numeric,
-    |fcinfo| { number_at_path(fcinfo, |n, p| datums::numeric(n, p).map(Answer::Varlena)) }
-);
+/// `jwt_claim_numeric(VARIADIC path text[]) → numeric`: a JSON number, exactly; NULL when
+/// absent or JSON null; 42804 for another JSON type.
+#[sql_function(
+    "jwt_claim_numeric(VARIADIC path text[]) RETURNS numeric",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "A number claim as numeric; NULL when absent or null; 42804 for another JSON type."
+)]
+unsafe fn jwt_claim_numeric(fcinfo: FunctionCallInfo) -> Datum {
+    number_at_path(fcinfo, |n, p| datums::numeric(n, p).map(Answer::Varlena))
+}
 
-v1_function!(
-    /// `jwt_claim_timestamptz(VARIADIC path text[]) → timestamptz`: a NumericDate (seconds
-    /// since the epoch, fractions allowed) as `to_timestamp()` reads it; NULL when absent or
-    /// JSON null; 42804 for another JSON type. Example: `jwt_claim_timestamptz('exp')`.
-    pg_jwt_claims_jwt_claim_timestamptz, pg_finfo_pg_jwt_claims_jwt_claim_timestamptz,
-    |fcinfo| { number_at_path(fcinfo, |n, p| datums::timestamptz(n, p).map(Answer::Value)) }
-);
+/// `jwt_claim_timestamptz(VARIADIC path text[]) → timestamptz`: a NumericDate (seconds
+/// since the epoch, fractions allowed) as `to_timestamp()` reads it; NULL when absent or
+/// JSON null; 42804 for another JSON type. Example: `jwt_claim_timestamptz('exp')`.
+#[sql_function(
+    "jwt_claim_timestamptz(VARIADIC path text[]) RETURNS timestamptz",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "A NumericDate claim as timestamptz; NULL when absent or null; 42804 for another JSON type."
+)]
+unsafe fn jwt_claim_timestamptz(fcinfo: FunctionCallInfo) -> Datum {
+    number_at_path(fcinfo, |n, p| datums::timestamptz(n, p).map(Answer::Value))
+}
 
-v1_function!(
-    /// `jwt_claim_array(VARIADIC path text[]) → text[]`: a JSON array, each element as `#>>`
-    /// gives it (JSON null elements are NULL); NULL when absent or JSON null; 42804 for another
-    /// JSON type. Example: `'editor' = any(jwt_claim_array('roles'))`.
-    pg_jwt_claims_jwt_claim_array, pg_finfo_pg_jwt_claims_jwt_claim_array,
-    |fcinfo| {
-        at_path(fcinfo, |value, path| match as_array(value) {
-            Ok(Some(items)) => jsonb::text_elements(items, path),
-            Ok(None) => Ok(Answer::Null),
-            Err(wrong) => Err(wrong_type(path, &wrong)),
-        })
-    }
-);
-
-pgrx::extension_sql!(
-    r#"
-CREATE FUNCTION requesting_user_id() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_user_id';
-COMMENT ON FUNCTION requesting_user_id() IS
-    'The sub claim of the request''s JWT claims; NULL when absent, empty or the session is pending.';
-
-CREATE FUNCTION requesting_session_id() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_session_id';
-COMMENT ON FUNCTION requesting_session_id() IS 'The sid claim; NULL when absent, empty or the session is pending.';
-
-CREATE FUNCTION jwt_role() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_role';
-COMMENT ON FUNCTION jwt_role() IS 'The role claim; NULL when absent.';
-
-CREATE FUNCTION jwt_email() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_email';
-COMMENT ON FUNCTION jwt_email() IS 'The email claim; NULL when absent.';
-
-CREATE FUNCTION jwt_claims() RETURNS jsonb
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claims';
-COMMENT ON FUNCTION jwt_claims() IS 'The whole claims object; NULL when there are none.';
-
-CREATE FUNCTION jwt_claim(VARIADIC path text[]) RETURNS text
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim';
-COMMENT ON FUNCTION jwt_claim(text[]) IS 'The claim at path, as jsonb #>> gives it.';
-
-CREATE FUNCTION jwt_claim_json(VARIADIC path text[]) RETURNS jsonb
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_json';
-COMMENT ON FUNCTION jwt_claim_json(text[]) IS 'The claim at path, as jsonb #> gives it; NULL when absent.';
-
-CREATE FUNCTION jwt_claim_bool(VARIADIC path text[]) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_bool';
-COMMENT ON FUNCTION jwt_claim_bool(text[]) IS 'A boolean claim; NULL when absent or null; 42804 for another JSON type.';
-
-CREATE FUNCTION jwt_claim_bigint(VARIADIC path text[]) RETURNS bigint
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_bigint';
-COMMENT ON FUNCTION jwt_claim_bigint(text[]) IS 'A number claim as bigint; NULL when absent or null; 42804 for another JSON type.';
-
-CREATE FUNCTION jwt_claim_numeric(VARIADIC path text[]) RETURNS numeric
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_numeric';
-COMMENT ON FUNCTION jwt_claim_numeric(text[]) IS 'A number claim as numeric; NULL when absent or null; 42804 for another JSON type.';
-
-CREATE FUNCTION jwt_claim_timestamptz(VARIADIC path text[]) RETURNS timestamptz
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_timestamptz';
-COMMENT ON FUNCTION jwt_claim_timestamptz(text[]) IS 'A NumericDate claim as timestamptz; NULL when absent or null; 42804 for another JSON type.';
-
-CREATE FUNCTION jwt_claim_array(VARIADIC path text[]) RETURNS text[]
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_claim_array';
-COMMENT ON FUNCTION jwt_claim_array(text[]) IS 'An array claim as text[]; NULL when absent or null; 42804 for another JSON type.';
-"#,
-    name = "claim_readers",
-);
+/// `jwt_claim_array(VARIADIC path text[]) → text[]`: a JSON array, each element as `#>>`
+/// gives it (JSON null elements are NULL); NULL when absent or JSON null; 42804 for another
+/// JSON type. Example: `'editor' = any(jwt_claim_array('roles'))`.
+#[sql_function(
+    "jwt_claim_array(VARIADIC path text[]) RETURNS text[]",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "An array claim as text[]; NULL when absent or null; 42804 for another JSON type."
+)]
+unsafe fn jwt_claim_array(fcinfo: FunctionCallInfo) -> Datum {
+    at_path(fcinfo, |value, path| match as_array(value) {
+        Ok(Some(items)) => jsonb::text_elements(items, path),
+        Ok(None) => Ok(Answer::Null),
+        Err(wrong) => Err(wrong_type(path, &wrong)),
+    })
+}

@@ -5,7 +5,6 @@
 //! (`sts = pending`) answers NULL or false unless `pg_jwt_claims.pending_session = allow`, as the
 //! SDK's default `treatPendingAsSignedOut` does.
 
-use crate::functions::v1_function;
 use crate::pg::args::varlena_text;
 use crate::pg::datums::{self, Answer};
 use crate::pg::errors::SqlError;
@@ -13,6 +12,7 @@ use crate::runtime::callsite::serve;
 use crate::runtime::identity::view;
 use pg_jwt_claims_core::clerk;
 use pg_jwt_claims_core::json::{self, Item};
+use pg_jwt_claims_macros::sql_function;
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
 
@@ -63,172 +63,146 @@ fn scope_error(err: clerk::ScopeError) -> SqlError {
         .hint("Use no prefix for either scope, \"o:\", \"org:\" or \"organization:\" for the organization's, \"u:\" or \"user:\" for the user's.")
 }
 
-v1_function!(
-    /// `requesting_org_id() → text`: Clerk's `orgId` (`o.id` when `v` is 2, else `org_id`);
-    /// NULL with no organization. Example: `using (org_id = requesting_org_id())`.
-    pg_jwt_claims_requesting_org_id, pg_finfo_pg_jwt_claims_requesting_org_id,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, _| datums::opt_text(clerk::org_id(c), &["o", "id"]))
-    }
-);
+/// `requesting_org_id() → text`: Clerk's `orgId` (`o.id` when `v` is 2, else `org_id`);
+/// NULL with no organization. Example: `using (org_id = requesting_org_id())`.
+#[sql_function(
+    "requesting_org_id() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "Clerk's orgId: o.id when v is 2, else org_id; NULL without one."
+)]
+unsafe fn requesting_org_id(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, _| {
+        datums::opt_text(clerk::org_id(c), &["o", "id"])
+    })
+}
 
-v1_function!(
-    /// `requesting_org_role() → text`: Clerk's `orgRole`: `org:` + `o.rol` when `v` is 2
-    /// (`admin` → `org:admin`), else `org_role` as it is; NULL without one.
-    pg_jwt_claims_requesting_org_role, pg_finfo_pg_jwt_claims_requesting_org_role,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, _| {
-            datums::opt_text(clerk::org_role(c).as_deref(), &["o", "rol"])
-        })
-    }
-);
+/// `requesting_org_role() → text`: Clerk's `orgRole`: `org:` + `o.rol` when `v` is 2
+/// (`admin` → `org:admin`), else `org_role` as it is; NULL without one.
+#[sql_function(
+    "requesting_org_role() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "Clerk's orgRole: org: and o.rol when v is 2, else org_role; NULL without one."
+)]
+unsafe fn requesting_org_role(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, _| {
+        datums::opt_text(clerk::org_role(c).as_deref(), &["o", "rol"])
+    })
+}
 
-v1_function!(
-    /// `requesting_org_slug() → text`: Clerk's `orgSlug` (`o.slg`, else `org_slug`).
-    pg_jwt_claims_requesting_org_slug, pg_finfo_pg_jwt_claims_requesting_org_slug,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, _| datums::opt_text(clerk::org_slug(c), &["o", "slg"]))
-    }
-);
+/// `requesting_org_slug() → text`: Clerk's `orgSlug` (`o.slg`, else `org_slug`).
+#[sql_function(
+    "requesting_org_slug() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "Clerk's orgSlug: o.slg when v is 2, else org_slug; NULL without one."
+)]
+unsafe fn requesting_org_slug(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, _| {
+        datums::opt_text(clerk::org_slug(c), &["o", "slg"])
+    })
+}
 
-v1_function!(
-    /// `jwt_org_permissions() → text[]`: Clerk's `orgPermissions`: decoded from `fea`, `o.per`
-    /// and `o.fpm` when `v` is 2, else `org_permissions` as it is; NULL without them.
-    pg_jwt_claims_jwt_org_permissions, pg_finfo_pg_jwt_claims_jwt_org_permissions,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, _| match clerk::org_permissions(c) {
-            Ok(Some(perms)) => datums::text_array(&perms.iter().map(|p| Some(p.as_str())).collect::<Vec<_>>(), &["o", "per"]),
-            Ok(None) => Ok(Answer::Null),
-            Err(clerk::TooLarge) => Err(SqlError::new(
-                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
-                "organization permissions are too large to list",
-            )
-            .detail(format!(
-                "The claims grant permissions whose names take more than {} bytes.",
-                clerk::MAX_EXPANDED_BYTES
-            ))),
-        })
-    }
-);
+/// `jwt_org_permissions() → text[]`: Clerk's `orgPermissions`: decoded from `fea`, `o.per`
+/// and `o.fpm` when `v` is 2, else `org_permissions` as it is; NULL without them.
+#[sql_function(
+    "jwt_org_permissions() RETURNS text[]",
+    "STABLE PARALLEL SAFE",
+    comment = "Clerk's orgPermissions: org:<feature>:<permission> names; NULL without them."
+)]
+unsafe fn jwt_org_permissions(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, _| match clerk::org_permissions(c) {
+        Ok(Some(perms)) => datums::text_array(
+            &perms.iter().map(|p| Some(p.as_str())).collect::<Vec<_>>(),
+            &["o", "per"],
+        ),
+        Ok(None) => Ok(Answer::Null),
+        Err(clerk::TooLarge) => Err(SqlError::new(
+            PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            "organization permissions are too large to list",
+        )
+        .detail(format!(
+            "The claims grant permissions whose names take more than {} bytes.",
+            clerk::MAX_EXPANDED_BYTES
+        ))),
+    })
+}
 
-v1_function!(
-    /// `jwt_has_org_role(role text) → boolean`: Clerk's `has({ role })` (`admin`, `org:admin`).
-    pg_jwt_claims_jwt_has_org_role, pg_finfo_pg_jwt_claims_jwt_has_org_role,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, role| {
-            boolean(role.is_some_and(|r| clerk::has_org_role(c, r)))
-        })
-    }
-);
+/// `jwt_has_org_role(role text) → boolean`: Clerk's `has({ role })` (`admin`, `org:admin`).
+#[sql_function(
+    "jwt_has_org_role(role text) RETURNS boolean",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "Clerk's has({ role }): admin, org:admin."
+)]
+unsafe fn jwt_has_org_role(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, role| {
+        boolean(role.is_some_and(|r| clerk::has_org_role(c, r)))
+    })
+}
 
-v1_function!(
-    /// `jwt_has_permission(permission text) → boolean`: Clerk's `has({ permission })`
-    /// (`org:invoices:read` or `invoices:read`).
-    pg_jwt_claims_jwt_has_permission, pg_finfo_pg_jwt_claims_jwt_has_permission,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, p| {
-            boolean(p.is_some_and(|p| clerk::has_permission(c, p)))
-        })
-    }
-);
+/// `jwt_has_permission(permission text) → boolean`: Clerk's `has({ permission })`
+/// (`org:invoices:read` or `invoices:read`).
+#[sql_function(
+    "jwt_has_permission(permission text) RETURNS boolean",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "Clerk's has({ permission }): org:invoices:read, invoices:read."
+)]
+unsafe fn jwt_has_permission(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, p| {
+        boolean(p.is_some_and(|p| clerk::has_permission(c, p)))
+    })
+}
 
-v1_function!(
-    /// `jwt_has_feature(feature text) → boolean`: Clerk's `has({ feature })`: `dashboard` either
-    /// scope, `o:`/`org:`/`organization:` the organization's, `u:`/`user:` the user's; an unknown
-    /// scope raises 22023.
-    pg_jwt_claims_jwt_has_feature, pg_finfo_pg_jwt_claims_jwt_has_feature,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, f| match f {
-            Some(f) => boolean(clerk::has_feature(c, f).map_err(scope_error)?),
-            None => boolean(false),
-        })
-    }
-);
+/// `jwt_has_feature(feature text) → boolean`: Clerk's `has({ feature })`: `dashboard` either
+/// scope, `o:`/`org:`/`organization:` the organization's, `u:`/`user:` the user's; an unknown
+/// scope raises 22023.
+#[sql_function(
+    "jwt_has_feature(feature text) RETURNS boolean",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "Clerk's has({ feature }) (scopes: none, o:/org:/organization:, u:/user:)."
+)]
+unsafe fn jwt_has_feature(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, f| match f {
+        Some(f) => boolean(clerk::has_feature(c, f).map_err(scope_error)?),
+        None => boolean(false),
+    })
+}
 
-v1_function!(
-    /// `jwt_has_plan(plan text) → boolean`: Clerk's `has({ plan })`, scopes as for features.
-    pg_jwt_claims_jwt_has_plan, pg_finfo_pg_jwt_claims_jwt_has_plan,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, p| match p {
-            Some(p) => boolean(clerk::has_plan(c, p).map_err(scope_error)?),
-            None => boolean(false),
-        })
-    }
-);
+/// `jwt_has_plan(plan text) → boolean`: Clerk's `has({ plan })`, scopes as for features.
+#[sql_function(
+    "jwt_has_plan(plan text) RETURNS boolean",
+    "STABLE STRICT PARALLEL SAFE",
+    comment = "Clerk's has({ plan }) (scopes: none, o:/org:/organization:, u:/user:)."
+)]
+unsafe fn jwt_has_plan(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, p| match p {
+        Some(p) => boolean(clerk::has_plan(c, p).map_err(scope_error)?),
+        None => boolean(false),
+    })
+}
 
-v1_function!(
-    /// `requesting_actor_id() → text`: the impersonator (`act.sub`) when the session is
-    /// impersonated, else NULL. Example: `audited_by text default requesting_actor_id()`.
-    pg_jwt_claims_requesting_actor_id, pg_finfo_pg_jwt_claims_requesting_actor_id,
-    |fcinfo| {
-        clerk_reader(fcinfo, |c, _| datums::opt_text(clerk::actor_id(c), &["act", "sub"]))
-    }
-);
+/// `requesting_actor_id() → text`: the impersonator (`act.sub`) when the session is
+/// impersonated, else NULL. Example: `audited_by text default requesting_actor_id()`.
+#[sql_function(
+    "requesting_actor_id() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "The impersonator (act.sub) of an impersonated session; NULL otherwise."
+)]
+unsafe fn requesting_actor_id(fcinfo: FunctionCallInfo) -> Datum {
+    clerk_reader(fcinfo, |c, _| {
+        datums::opt_text(clerk::actor_id(c), &["act", "sub"])
+    })
+}
 
-v1_function!(
-    /// `jwt_session_status() → text`: the `sts` claim (`active`, `pending`, …). The one helper
-    /// the pending-session rule does not hide: it is how a policy sees that a session is pending.
-    pg_jwt_claims_jwt_session_status, pg_finfo_pg_jwt_claims_jwt_session_status,
-    |fcinfo| {
-        serve(fcinfo, |_| {
-            let (view, validity) = view(&["sts"]);
-            let status = view.as_ref().and_then(|v| clerk::session_status(v.root()));
-            Ok((datums::opt_text(status, &["sts"])?, validity))
-        })
-    }
-);
-
-pgrx::extension_sql!(
-    r#"
-CREATE FUNCTION requesting_org_id() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_id';
-COMMENT ON FUNCTION requesting_org_id() IS 'Clerk''s orgId: o.id when v is 2, else org_id; NULL without one.';
-
-CREATE FUNCTION requesting_org_role() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_role';
-COMMENT ON FUNCTION requesting_org_role() IS 'Clerk''s orgRole: org: and o.rol when v is 2, else org_role; NULL without one.';
-
-CREATE FUNCTION requesting_org_slug() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_org_slug';
-COMMENT ON FUNCTION requesting_org_slug() IS 'Clerk''s orgSlug: o.slg when v is 2, else org_slug; NULL without one.';
-
-CREATE FUNCTION jwt_org_permissions() RETURNS text[]
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_org_permissions';
-COMMENT ON FUNCTION jwt_org_permissions() IS 'Clerk''s orgPermissions: org:<feature>:<permission> names; NULL without them.';
-
-CREATE FUNCTION jwt_has_org_role(role text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_org_role';
-COMMENT ON FUNCTION jwt_has_org_role(text) IS 'Clerk''s has({ role }): admin, org:admin.';
-
-CREATE FUNCTION jwt_has_permission(permission text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_permission';
-COMMENT ON FUNCTION jwt_has_permission(text) IS 'Clerk''s has({ permission }): org:invoices:read, invoices:read.';
-
-CREATE FUNCTION jwt_has_feature(feature text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_feature';
-COMMENT ON FUNCTION jwt_has_feature(text) IS 'Clerk''s has({ feature }) (scopes: none, o:/org:/organization:, u:/user:).';
-
-CREATE FUNCTION jwt_has_plan(plan text) RETURNS boolean
-    LANGUAGE c STABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_has_plan';
-COMMENT ON FUNCTION jwt_has_plan(text) IS 'Clerk''s has({ plan }) (scopes: none, o:/org:/organization:, u:/user:).';
-
-CREATE FUNCTION requesting_actor_id() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_requesting_actor_id';
-COMMENT ON FUNCTION requesting_actor_id() IS 'The impersonator (act.sub) of an impersonated session; NULL otherwise.';
-
-CREATE FUNCTION jwt_session_status() RETURNS text
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_session_status';
-COMMENT ON FUNCTION jwt_session_status() IS 'The Clerk session status claim sts (active, pending, ...).';
-"#,
-    name = "clerk_helpers",
-);
+/// `jwt_session_status() → text`: the `sts` claim (`active`, `pending`, …). The one helper
+/// the pending-session rule does not hide: it is how a policy sees that a session is pending.
+#[sql_function(
+    "jwt_session_status() RETURNS text",
+    "STABLE PARALLEL SAFE",
+    comment = "The Clerk session status claim sts (active, pending, ...)."
+)]
+unsafe fn jwt_session_status(fcinfo: FunctionCallInfo) -> Datum {
+    serve(fcinfo, |_| {
+        let (view, validity) = view(&["sts"]);
+        let status = view.as_ref().and_then(|v| clerk::session_status(v.root()));
+        Ok((datums::opt_text(status, &["sts"])?, validity))
+    })
+}

@@ -7,12 +7,12 @@
 //! any claims setting does. They set everything transaction-locally, so a test's `ROLLBACK` (or
 //! its end) logs out.
 
-use crate::functions::v1_function;
 use crate::pg::args::utf8;
 use crate::pg::errors::SqlError;
 use crate::runtime::settings;
 use pg_jwt_claims_core::claims::Claims;
-use pgrx::pg_sys;
+use pg_jwt_claims_macros::sql_function;
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::{IntoDatum, PgLogLevel, PgSqlErrorCode};
 use std::ffi::CStr;
 
@@ -56,88 +56,87 @@ fn warn_outside_transaction(function: &str) {
     }
 }
 
-v1_function!(
-    /// `jwt_test_login(claims jsonb, role name DEFAULT 'authenticated') → jsonb`: what PostgREST
-    /// does for a request: the claims into the claims setting (`request.jwt.claims`, or what
-    /// `pg_jwt_claims.claims_setting` names) and `SET LOCAL ROLE role`, both
-    /// transaction-locally; returns the claims. A NULL role keeps the current one. Claims that
-    /// are not a JSON object raise 22023, NULL claims 22004. In verify mode it warns that claims
-    /// set this way count for nothing (use `jwt_test_authenticate`).
-    pg_jwt_claims_jwt_test_login, pg_finfo_pg_jwt_claims_jwt_test_login,
-    |fcinfo| {
-        // SAFETY (the entry point's unsafe block): argument 0 is jsonb or NULL; jsonb_out gives
-        // its text.
-        let (datum, text) = {
-            let arg = (*fcinfo).args.as_slice(2)[0];
-            if arg.isnull {
-                SqlError::new(
-                    PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
-                    "jwt_test_login() needs claims",
-                )
-                .hint("To log out, call jwt_test_logout().")
-                .raise();
-            }
-            let out = pgrx::direct_function_call_as_datum(pg_sys::jsonb_out, &[Some(arg.value)])
-                .unwrap_or_else(pg_sys::Datum::null);
-            (arg.value, utf8(CStr::from_ptr(out.cast_mut_ptr()).to_bytes()).to_owned())
-        };
-        if let Err(e) = Claims::parse(&text) {
+/// `jwt_test_login(claims jsonb, role name DEFAULT 'authenticated') → jsonb`: what PostgREST
+/// does for a request: the claims into the claims setting (`request.jwt.claims`, or what
+/// `pg_jwt_claims.claims_setting` names) and `SET LOCAL ROLE role`, both
+/// transaction-locally; returns the claims. A NULL role keeps the current one. Claims that
+/// are not a JSON object raise 22023, NULL claims 22004. In verify mode it warns that claims
+/// set this way count for nothing (use `jwt_test_authenticate`).
+#[sql_function(
+    "jwt_test_login(claims jsonb, role name DEFAULT 'authenticated') RETURNS jsonb",
+    "VOLATILE PARALLEL UNSAFE",
+    comment = "For RLS tests: sets the claims and the role transaction-locally, as PostgREST does for a request."
+)]
+unsafe fn jwt_test_login(fcinfo: FunctionCallInfo) -> Datum {
+    // SAFETY (the entry point's unsafe block): argument 0 is jsonb or NULL; jsonb_out gives
+    // its text.
+    let (datum, text) = {
+        let arg = (*fcinfo).args.as_slice(2)[0];
+        if arg.isnull {
             SqlError::new(
-                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
-                format!("jwt_test_login() claims must be a JSON object: {e}"),
+                PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                "jwt_test_login() needs claims",
             )
+            .hint("To log out, call jwt_test_logout().")
             .raise();
         }
-        warn_outside_transaction("jwt_test_login");
-        if settings::mode() == settings::Mode::Verify {
-            pgrx::ereport!(
-                PgLogLevel::WARNING,
-                PgSqlErrorCode::ERRCODE_WARNING,
-                "pg_jwt_claims.mode is verify: claims set by jwt_test_login() count for nothing",
-                "Sign them with a key the configured keys verify: jwt_test_authenticate(claims, key)."
-            );
-        }
-        let setting = settings::claims_setting_name().to_string_lossy().into_owned();
-        set_local(&setting, &text);
-        // SAFETY: argument 1 is a name or NULL.
-        if let Some(role) = role_arg(fcinfo, 1) {
-            set_local("role", role);
-        }
-        datum
+        let out = pgrx::direct_function_call_as_datum(pg_sys::jsonb_out, &[Some(arg.value)])
+            .unwrap_or_else(pg_sys::Datum::null);
+        (
+            arg.value,
+            utf8(CStr::from_ptr(out.cast_mut_ptr()).to_bytes()).to_owned(),
+        )
+    };
+    if let Err(e) = Claims::parse(&text) {
+        SqlError::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("jwt_test_login() claims must be a JSON object: {e}"),
+        )
+        .raise();
     }
-);
+    warn_outside_transaction("jwt_test_login");
+    if settings::mode() == settings::Mode::Verify {
+        pgrx::ereport!(
+            PgLogLevel::WARNING,
+            PgSqlErrorCode::ERRCODE_WARNING,
+            "pg_jwt_claims.mode is verify: claims set by jwt_test_login() count for nothing",
+            "Sign them with a key the configured keys verify: jwt_test_authenticate(claims, key)."
+        );
+    }
+    let setting = settings::claims_setting_name()
+        .to_string_lossy()
+        .into_owned();
+    set_local(&setting, &text);
+    // SAFETY: argument 1 is a name or NULL.
+    if let Some(role) = role_arg(fcinfo, 1) {
+        set_local("role", role);
+    }
+    datum
+}
 
-v1_function!(
-    /// `jwt_test_logout(role name DEFAULT NULL) → void`: empties the claims setting and
-    /// `pg_jwt_claims.token` transaction-locally, and sets the role back to the session's (or to
-    /// `role`, e.g. `anon`, as PostgREST does for a request without a token).
-    pg_jwt_claims_jwt_test_logout, pg_finfo_pg_jwt_claims_jwt_test_logout,
-    |fcinfo| {
-        warn_outside_transaction("jwt_test_logout");
-        let setting = settings::claims_setting_name().to_string_lossy().into_owned();
-        set_local(&setting, "");
-        set_local("pg_jwt_claims.token", "");
-        // SAFETY: argument 0 is a name or NULL.
-        let role = role_arg(fcinfo, 0);
-        set_local("role", role.unwrap_or("none"));
-        pg_sys::Datum::null()
-    }
-);
+/// `jwt_test_logout(role name DEFAULT NULL) → void`: empties the claims setting and
+/// `pg_jwt_claims.token` transaction-locally, and sets the role back to the session's (or to
+/// `role`, e.g. `anon`, as PostgREST does for a request without a token).
+#[sql_function(
+    "jwt_test_logout(role name DEFAULT NULL) RETURNS void",
+    "VOLATILE PARALLEL UNSAFE",
+    comment = "For RLS tests: clears the claims and the token transaction-locally and resets the role (or sets role)."
+)]
+unsafe fn jwt_test_logout(fcinfo: FunctionCallInfo) -> Datum {
+    warn_outside_transaction("jwt_test_logout");
+    let setting = settings::claims_setting_name()
+        .to_string_lossy()
+        .into_owned();
+    set_local(&setting, "");
+    set_local("pg_jwt_claims.token", "");
+    // SAFETY: argument 0 is a name or NULL.
+    let role = role_arg(fcinfo, 0);
+    set_local("role", role.unwrap_or("none"));
+    pg_sys::Datum::null()
+}
 
 pgrx::extension_sql!(
     r#"
-CREATE FUNCTION jwt_test_login(claims jsonb, role name DEFAULT 'authenticated') RETURNS jsonb
-    LANGUAGE c VOLATILE PARALLEL UNSAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_test_login';
-COMMENT ON FUNCTION jwt_test_login(jsonb, name) IS
-    'For RLS tests: sets the claims and the role transaction-locally, as PostgREST does for a request.';
-
-CREATE FUNCTION jwt_test_logout(role name DEFAULT NULL) RETURNS void
-    LANGUAGE c VOLATILE PARALLEL UNSAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_test_logout';
-COMMENT ON FUNCTION jwt_test_logout(name) IS
-    'For RLS tests: clears the claims and the token transaction-locally and resets the role (or sets role).';
-
 CREATE FUNCTION jwt_test_authenticate(claims jsonb, key text, algorithm text DEFAULT 'HS256',
                                       role name DEFAULT 'authenticated') RETURNS jsonb
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -163,6 +162,6 @@ $$;
 COMMENT ON FUNCTION jwt_test_authenticate(jsonb, text, text, name) IS
     'For RLS tests in verify mode: signs claims with key (exp in 5 minutes unless given), authenticates the token with the configured keys, sets the role; all transaction-locally.';
 "#,
-    name = "test_helpers",
-    requires = ["jwt_authenticate", jwt_sign],
+    name = "jwt_test_authenticate",
+    requires = ["jwt_authenticate", "jwt_sign"],
 );

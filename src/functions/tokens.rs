@@ -1,63 +1,98 @@
 //! Verification in SQL: `jwt_verify`, `jwt_decode`, `jwt_sign`, `jwt_authenticate`.
 //!
 //! Verification itself and its caches are `runtime/tokens.rs` and `runtime/keys.rs`.
+//!
+//! Before 0.4.0, `jwt_decode`, `jwt_sign` and `jwt_authenticate` had symbols of another scheme
+//! (`jwt_*_wrapper`); the scripts of those releases, never edited, still name them, so each
+//! stays exported as well (`old_symbol`).
 
-use crate::functions::v1_function;
 use crate::pg::args::{strict_text, text_arg, utf8};
 use crate::pg::errors::{sign_error, sql_error, SqlError};
+use crate::pg::jsonb;
 use crate::runtime::keys::KeySource;
 use crate::runtime::tokens::{claims_jsonb, verify_token, Want};
 use pg_jwt_claims_core::{jose, json};
-use pgrx::prelude::*;
-use pgrx::{pg_sys, JsonB, PgSqlErrorCode};
+use pg_jwt_claims_macros::sql_function;
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::{IntoDatum, PgSqlErrorCode};
 
-v1_function!(
-    /// `jwt_verify(token text, keys text DEFAULT NULL) → jsonb`: verifies the signature and
-    /// validates the claims, returning them; NULL for a NULL token. `keys` may be an HMAC secret,
-    /// a PEM public key, a JWK or a JWK Set; NULL means the configured keys
-    /// (`pg_jwt_claims.jwks`, `pg_jwt_claims.secret`). Raises 22P02 for a malformed token, 28000
-    /// when verification or validation fails (with the reason), 22023 for unusable keys, 55000
-    /// when no keys are configured, 0A000 for an unsupported algorithm.
-    /// Example: `select jwt_verify(:token) ->> 'sub'`.
-    pg_jwt_claims_jwt_verify, pg_finfo_pg_jwt_claims_jwt_verify,
-    |fcinfo| {
-        let Some(token) = text_arg(fcinfo, 0) else {
-            (*fcinfo).isnull = true;
-            return pg_sys::Datum::null();
-        };
-        let source = text_arg(fcinfo, 1).map_or(KeySource::Configured, KeySource::Given);
-        let (verified, fresh) = verify_token(token, source, Want::Jsonb).unwrap_or_else(|e| e.raise());
-        fresh.unwrap_or_else(|| claims_jsonb(&verified))
-    }
-);
-
-pgrx::extension_sql!(
-    r#"
-CREATE FUNCTION jwt_verify(token text, keys text DEFAULT NULL) RETURNS jsonb
-    LANGUAGE c STABLE PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'pg_jwt_claims_jwt_verify';
-COMMENT ON FUNCTION jwt_verify(text, text) IS
-    'Verifies a compact JWT (signature, exp/nbf/iat, iss, aud, azp, algorithms) and returns its claims.';
-"#,
-    name = "jwt_verify",
-);
-
-// The three functions below take their arguments from `fcinfo` (their SQL signatures are
-// written out) so that text that is not UTF-8 is a 22021 error rather than a pgrx panic.
+/// `jwt_verify(token text, keys text DEFAULT NULL) → jsonb`: verifies the signature and
+/// validates the claims, returning them; NULL for a NULL token. `keys` may be an HMAC secret,
+/// a PEM public key, a JWK or a JWK Set; NULL means the configured keys
+/// (`pg_jwt_claims.jwks`, `pg_jwt_claims.secret`). Raises 22P02 for a malformed token, 28000
+/// when verification or validation fails (with the reason), 22023 for unusable keys, 55000
+/// when no keys are configured, 0A000 for an unsupported algorithm.
+/// Example: `select jwt_verify(:token) ->> 'sub'`.
+#[sql_function(
+    "jwt_verify(token text, keys text DEFAULT NULL) RETURNS jsonb",
+    "STABLE PARALLEL SAFE",
+    comment = "Verifies a compact JWT (signature, exp/nbf/iat, iss, aud, azp, algorithms) and returns its claims."
+)]
+unsafe fn jwt_verify(fcinfo: FunctionCallInfo) -> Datum {
+    let Some(token) = text_arg(fcinfo, 0) else {
+        (*fcinfo).isnull = true;
+        return pg_sys::Datum::null();
+    };
+    let source = text_arg(fcinfo, 1).map_or(KeySource::Configured, KeySource::Given);
+    let (verified, fresh) = verify_token(token, source, Want::Jsonb).unwrap_or_else(|e| e.raise());
+    fresh.unwrap_or_else(|| claims_jsonb(&verified))
+}
 
 /// `jwt_decode(token text) → TABLE(header jsonb, payload jsonb)`: the token's header and
 /// payload **without any verification** — never use it to decide who a user is. Raises 22P02
 /// for a malformed token. Example: `select header ->> 'kid' from jwt_decode(:token)`.
-#[pg_extern(sql = "
-CREATE FUNCTION jwt_decode(token text) RETURNS TABLE(header jsonb, payload jsonb)
-    IMMUTABLE STRICT PARALLEL SAFE LANGUAGE c
-    AS 'MODULE_PATHNAME', 'jwt_decode_wrapper';")]
-fn jwt_decode(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> TableIterator<'static, (name!(header, JsonB), name!(payload, JsonB))> {
-    let token = unsafe { strict_text(fcinfo, 0) };
-    let decoded = jose::decode(token).unwrap_or_else(|e| sql_error(&e).raise());
-    TableIterator::once((JsonB(decoded.header), JsonB(decoded.payload)))
+#[sql_function(
+    "jwt_decode(token text) RETURNS TABLE(header jsonb, payload jsonb)",
+    "IMMUTABLE STRICT PARALLEL SAFE",
+    comment = "The header and payload of a compact JWT, WITHOUT verification: never use it to decide who a user is.",
+    old_symbol = "jwt_decode_wrapper"
+)]
+unsafe fn jwt_decode(fcinfo: FunctionCallInfo) -> Datum {
+    let token = strict_text(fcinfo, 0);
+    let (header, payload) = jose::decode_docs(token).unwrap_or_else(|e| sql_error(&e).raise());
+    let mut row = [&header, &payload].map(|doc| jsonb::from_doc(doc).unwrap_or_else(|e| e.raise()));
+    one_row(fcinfo, &mut row)
+}
+
+/// Returns `values` as the only row of a set-returning function, in materialize mode (which
+/// every caller of a set-returning function accepts: `FROM` and the select list alike).
+///
+/// # Safety
+/// `fcinfo` is the call's own, and `values` match the function's result columns.
+unsafe fn one_row(fcinfo: FunctionCallInfo, values: &mut [Datum]) -> Datum {
+    let rsinfo = (*fcinfo).resultinfo.cast::<pg_sys::ReturnSetInfo>();
+    if rsinfo.is_null()
+        || !pgrx::is_a(rsinfo.cast(), pg_sys::NodeTag::T_ReturnSetInfo)
+        || (*rsinfo).allowedModes & pg_sys::SetFunctionReturnMode::SFRM_Materialize as i32 == 0
+    {
+        SqlError::new(
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            "set-valued function called in context that cannot accept a set",
+        )
+        .raise();
+    }
+    // The description and the store live as long as the query that reads them.
+    let caller = pg_sys::MemoryContextSwitchTo((*(*rsinfo).econtext).ecxt_per_query_memory);
+    let mut desc = std::ptr::null_mut();
+    if pg_sys::get_call_result_type(fcinfo, std::ptr::null_mut(), &mut desc)
+        != pg_sys::TypeFuncClass::TYPEFUNC_COMPOSITE
+    {
+        SqlError::new(
+            PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+            "function returning a row is declared without one",
+        )
+        .raise();
+    }
+    let random_access =
+        (*rsinfo).allowedModes & pg_sys::SetFunctionReturnMode::SFRM_Materialize_Random as i32 != 0;
+    let store = pg_sys::tuplestore_begin_heap(random_access, false, pg_sys::work_mem);
+    pg_sys::MemoryContextSwitchTo(caller);
+    let mut nulls = vec![false; values.len()];
+    pg_sys::tuplestore_putvalues(store, desc, values.as_mut_ptr(), nulls.as_mut_ptr());
+    (*rsinfo).returnMode = pg_sys::SetFunctionReturnMode::SFRM_Materialize;
+    (*rsinfo).setResult = store;
+    (*rsinfo).setDesc = desc;
+    Datum::null()
 }
 
 /// `jwt_sign(claims jsonb, key text, algorithm text DEFAULT 'HS256') → text`: a compact JWT
@@ -65,11 +100,13 @@ fn jwt_decode(
 /// tokens. Algorithms: HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384, EdDSA.
 /// Raises 22023 for an unusable key, 0A000 for an unsupported algorithm. Volatile: ECDSA and
 /// RSA-PSS signatures are randomized.
-#[pg_extern(sql = "
-CREATE FUNCTION jwt_sign(claims jsonb, key text, algorithm text DEFAULT 'HS256') RETURNS text
-    VOLATILE STRICT PARALLEL SAFE LANGUAGE c
-    AS 'MODULE_PATHNAME', 'jwt_sign_wrapper';")]
-fn jwt_sign(fcinfo: pg_sys::FunctionCallInfo) -> String {
+#[sql_function(
+    "jwt_sign(claims jsonb, key text, algorithm text DEFAULT 'HS256') RETURNS text",
+    "VOLATILE STRICT PARALLEL SAFE",
+    comment = "A compact JWT of claims signed with key (HMAC secret, PEM or JWK private key), for tests and service tokens.",
+    old_symbol = "jwt_sign_wrapper"
+)]
+unsafe fn jwt_sign(fcinfo: FunctionCallInfo) -> Datum {
     // SAFETY: argument 0 is a non-NULL jsonb (STRICT); jsonb_out gives its text.
     let claims = unsafe {
         let arg = (*fcinfo).args.as_slice(3)[0].value;
@@ -85,50 +122,35 @@ fn jwt_sign(fcinfo: pg_sys::FunctionCallInfo) -> String {
         .raise()
     });
     let (key, algorithm) = unsafe { (strict_text(fcinfo, 1), strict_text(fcinfo, 2)) };
-    jose::sign(&claims, key, algorithm).unwrap_or_else(|e| sign_error(&e).raise())
+    let token = jose::sign(&claims, key, algorithm).unwrap_or_else(|e| sign_error(&e).raise());
+    // SAFETY: copies the token into a new text (a compact JWT is ASCII: no NUL).
+    Datum::from(unsafe {
+        pg_sys::cstring_to_text_with_len(token.as_ptr().cast(), token.len() as i32)
+    })
 }
 
-v1_function!(
-    /// `jwt_authenticate(token text) → jsonb`: verifies `token` with the configured keys
-    /// (raising as `jwt_verify` does when it fails), stores it transaction-locally in
-    /// `pg_jwt_claims.token` — where verify mode reads identity from — and returns its claims.
-    /// Example: `select jwt_authenticate(:token); select * from todos;` in one transaction.
-    jwt_authenticate_wrapper, pg_finfo_jwt_authenticate_wrapper,
-    |fcinfo| {
-        let token = strict_text(fcinfo, 0);
-        let (verified, fresh) =
-            verify_token(token, KeySource::Configured, Want::Jsonb).unwrap_or_else(|e| e.raise());
-        // set_config('pg_jwt_claims.token', token, true), called directly: no SPI, so no
-        // transaction ID is taken and it works on a hot standby.
-        let args = [
-            "pg_jwt_claims.token".into_datum(),
-            token.into_datum(),
-            true.into_datum(),
-        ];
-        // set_config_by_name(text, text, bool) with three non-NULL arguments.
-        pgrx::direct_function_call_as_datum(pg_sys::set_config_by_name, &args);
-        fresh.unwrap_or_else(|| claims_jsonb(&verified))
-    }
-);
-
-pgrx::extension_sql!(
-    r#"
-CREATE FUNCTION jwt_authenticate(token text) RETURNS jsonb
-    VOLATILE STRICT PARALLEL UNSAFE LANGUAGE c
-    AS 'MODULE_PATHNAME', 'jwt_authenticate_wrapper';
-"#,
-    name = "jwt_authenticate",
-);
-
-pgrx::extension_sql!(
-    r#"
-COMMENT ON FUNCTION jwt_decode(text) IS
-    'The header and payload of a compact JWT, WITHOUT verification: never use it to decide who a user is.';
-COMMENT ON FUNCTION jwt_sign(jsonb, text, text) IS
-    'A compact JWT of claims signed with key (HMAC secret, PEM or JWK private key), for tests and service tokens.';
-COMMENT ON FUNCTION jwt_authenticate(text) IS
-    'Verifies token with the configured keys, stores it transaction-locally in pg_jwt_claims.token, returns its claims.';
-"#,
-    name = "verification_comments",
-    requires = [jwt_decode, jwt_sign, "jwt_authenticate"],
-);
+/// `jwt_authenticate(token text) → jsonb`: verifies `token` with the configured keys
+/// (raising as `jwt_verify` does when it fails), stores it transaction-locally in
+/// `pg_jwt_claims.token` — where verify mode reads identity from — and returns its claims.
+/// Example: `select jwt_authenticate(:token); select * from todos;` in one transaction.
+#[sql_function(
+    "jwt_authenticate(token text) RETURNS jsonb",
+    "VOLATILE STRICT PARALLEL UNSAFE",
+    comment = "Verifies token with the configured keys, stores it transaction-locally in pg_jwt_claims.token, returns its claims.",
+    old_symbol = "jwt_authenticate_wrapper"
+)]
+unsafe fn jwt_authenticate(fcinfo: FunctionCallInfo) -> Datum {
+    let token = strict_text(fcinfo, 0);
+    let (verified, fresh) =
+        verify_token(token, KeySource::Configured, Want::Jsonb).unwrap_or_else(|e| e.raise());
+    // set_config('pg_jwt_claims.token', token, true), called directly: no SPI, so no
+    // transaction ID is taken and it works on a hot standby.
+    let args = [
+        "pg_jwt_claims.token".into_datum(),
+        token.into_datum(),
+        true.into_datum(),
+    ];
+    // set_config_by_name(text, text, bool) with three non-NULL arguments.
+    pgrx::direct_function_call_as_datum(pg_sys::set_config_by_name, &args);
+    fresh.unwrap_or_else(|| claims_jsonb(&verified))
+}

@@ -42,7 +42,7 @@ use std::fmt;
 use crate::json::{self, Doc};
 pub use keys::{Key, KeyFamily, KeySet};
 pub use sign::sign;
-pub use token::{decode, Decoded};
+pub use token::{decode, decode_docs, Decoded};
 pub use validate::{
     check_header, check_time, format_numeric_date, validate_claims, Policy, TimeClaims,
 };

@@ -184,15 +184,22 @@ pub struct Decoded {
 /// (including `none`) and `crit` are not judged here: nothing returned by
 /// this function may be trusted. Errors are always [`JoseError::Malformed`].
 pub fn decode(token: &str) -> Result<Decoded, JoseError> {
+    let (header, payload) = decode_docs(token)?;
+    Ok(Decoded {
+        header: header.to_value(),
+        payload: payload.to_value(),
+    })
+}
+
+/// [`decode`]'s header and payload as the strictly parsed documents, for a caller that writes
+/// them out as they are (the glue's jsonb writer) rather than as a `Value`.
+pub fn decode_docs(token: &str) -> Result<(Doc, Doc), JoseError> {
     let seg = split(token)?;
     let header = parse_header(seg.header)?;
     b64url_decode(seg.signature, "token signature")?;
     let payload_bytes = b64url_decode(seg.payload, "token payload")?;
     let payload = parse_strict(payload_bytes, "token payload")?;
-    Ok(Decoded {
-        header: header.doc.to_value(),
-        payload: payload.to_value(),
-    })
+    Ok((header.doc, payload))
 }
 
 /// Parsed, not yet verified token ready for signature checking.
