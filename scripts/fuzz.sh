@@ -17,7 +17,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
 SANITIZER="${FUZZ_SANITIZER:-address}"
-ALL_TARGETS=(token_decode token_verify claims_parse clerk_decode clerk_v2)
+ALL_TARGETS=(token_decode token_verify claims_parse clerk_decode clerk_v2 json_strict)
 TARGETS=("${@:-${ALL_TARGETS[@]}}")
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

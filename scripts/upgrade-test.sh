@@ -12,6 +12,13 @@ source "$(dirname "$0")/env.sh"
 version=pg15; dir="$PGJC_RUN/upgrade"; port=54416
 current=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)
 [ -f "$REPO/sql/pg_jwt_claims--$current.sql" ] || { echo "upgrade: sql/pg_jwt_claims--$current.sql (the release script of $current) is missing"; exit 1; }
+# The PGXN description names the same release.
+for crate in core macros; do
+  grep -q "^version = \"$current\"" "$REPO/$crate/Cargo.toml" || { echo "upgrade: $crate/Cargo.toml is not at version $current"; exit 1; }
+done
+if [ "$(grep -c "\"$current\"\|pg_jwt_claims--$current.sql" "$REPO/META.json")" != 3 ]; then
+  echo "upgrade: META.json does not describe version $current (its version, the extension's version and file)"; exit 1
+fi
 install_extension "$version"
 start_cluster "$version" "$dir" "$port"
 trap 'stop_cluster "$dir" "$version"' EXIT
