@@ -6,8 +6,8 @@
 //! `pg_jwt_claims_<name>` and its `CREATE FUNCTION`.
 
 pub mod advice; // jwt_policy_advice(): policies and defaults still on the guide's per-row SQL
-pub mod claims; // requesting_user_id(), jwt_claims(), jwt_claim*()
 pub mod install; // what CREATE EXTENSION checks first (the target schema)
 pub mod organizations; // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
+pub mod readers; // the claim readers: requesting_user_id(), jwt_claims(), jwt_claim*()
 pub mod testing; // jwt_test_login(), jwt_test_logout(), jwt_test_authenticate()
 pub mod tokens; // jwt_verify(), jwt_decode(), jwt_sign(), jwt_authenticate()

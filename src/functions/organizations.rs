@@ -1,6 +1,6 @@
 //! Clerk's organization, role, permission, feature and plan checks for policies.
 //!
-//! What each answer means, exactly as Clerk's own SDK derives it, lives in `clerk.rs`; this
+//! What each answer means, exactly as Clerk's own SDK derives it, lives in the core's `clerk`; this
 //! module only serves the SQL functions through the per-call-site cache. A pending session
 //! (`sts = pending`) answers NULL or false unless `pg_jwt_claims.pending_session = allow`, as the
 //! SDK's default `treatPendingAsSignedOut` does.

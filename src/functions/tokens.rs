@@ -1,6 +1,6 @@
 //! Verification in SQL: `jwt_verify`, `jwt_decode`, `jwt_sign`, `jwt_authenticate`.
 //!
-//! Verification itself and its caches are `runtime/tokens.rs` and `runtime/keys.rs`.
+//! Verification itself and its caches are `runtime/verified.rs` and `runtime/keys.rs`.
 //!
 //! Before 0.4.0, `jwt_decode`, `jwt_sign` and `jwt_authenticate` had symbols of another scheme
 //! (`jwt_*_wrapper`); the scripts of those releases, never edited, still name them, so each
@@ -10,7 +10,7 @@ use crate::pg::args::{strict_text, text_arg, utf8};
 use crate::pg::errors::{sign_error, sql_error, SqlError};
 use crate::pg::jsonb;
 use crate::runtime::keys::KeySource;
-use crate::runtime::tokens::{claims_jsonb, verify_token, Want};
+use crate::runtime::verified::{claims_jsonb, verify_token, Want};
 use pg_jwt_claims_core::{jose, json};
 use pg_jwt_claims_macros::sql_function;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};

@@ -2,7 +2,7 @@
 //!
 //! # Design note
 //! *What.* Each call site of a claim reader (one `FuncExpr` in one plan, one `FmgrInfo`) keeps the
-//! Datum it last returned in `fn_extra`, with the claims generation (`source.rs`) and the exact
+//! Datum it last returned in `fn_extra`, with the claims generation (`watch.rs`) and the exact
 //! argument bytes it was computed from. A call with the same generation and the same argument
 //! bytes returns that Datum: a counter read and a short `memcmp`, no settings lookup, no JSON,
 //! no copy. That is what lets `user_id = requesting_user_id()` in a policy cost about what

@@ -6,7 +6,7 @@
 //!    `set_config(…, true)`). When that is unset or '': for a top-level claim, the legacy
 //!    per-claim settings `request.jwt.claim.<name>` (PostgREST < 9) and then
 //!    `jwt.claims.<name>` (PostGraphile).
-//! 2. Verify mode: only a token that verifies now (`tokens.rs`).
+//! 2. Verify mode: only a token that verifies now (`verified.rs`).
 //!
 //! # Caches
 //! * `CURRENT`: the resolved claims for the current generation (`watch.rs`), one entry.
@@ -18,7 +18,7 @@
 use crate::pg::clock::statement_start;
 use crate::pg::errors::SqlError;
 use crate::runtime::settings::{self, Mode, PendingSession};
-use crate::runtime::{tokens, watch};
+use crate::runtime::{verified, watch};
 use pg_jwt_claims_core::claims::{assemble_legacy, legacy_claim_json, Claims, ParseError};
 use pg_jwt_claims_core::clerk;
 use pg_jwt_claims_core::json::{self, Item, Refusal};
@@ -150,7 +150,7 @@ fn verified() -> (Resolved, Validity) {
         }
         token => (token.to_owned(), validity),
     };
-    match tokens::verified_claims(&token.0) {
+    match verified::verified_claims(&token.0) {
         Ok(claims) => (Resolved::Claims(claims), token.1),
         Err(err) => (Resolved::Invalid(Rc::new(err)), token.1),
     }

@@ -7,5 +7,5 @@ pub mod identity; // the claims of the current request, resolved once per genera
 pub mod keys; // configured and given key sets, parsed once
 pub mod protected; // settings no role may read or weaken before the library loads
 pub mod settings; // settings under pg_jwt_claims.*
-pub mod tokens; // verification and the verified-token cache
+pub mod verified; // verification and the verified-token cache
 pub mod watch; // watched settings and the claims and verification generations

@@ -1,7 +1,7 @@
 //! Settings (GUCs) under the reserved prefix `pg_jwt_claims`.
 //!
 //! Every setting that changes what a claim reader answers has an assign hook that bumps the
-//! claims generation (see `source.rs`), so cached answers can never outlive the setting they
+//! claims generation (see `watch.rs`), so cached answers can never outlive the setting they
 //! came from.
 
 use crate::pg::errors::SqlError;

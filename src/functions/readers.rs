@@ -1,7 +1,7 @@
 //! The claim readers: `requesting_user_id()`, `jwt_claims()`, `jwt_claim*()` and friends.
 //!
 //! Each is a V1 function served through the per-call-site cache (`callsite.rs`); on a miss it
-//! asks `source.rs` for the claims and the core (`claims.rs`) for the value. All are
+//! asks `runtime::identity` for the claims and the core's `claims` for the value. All are
 //! `STABLE PARALLEL SAFE`; the path readers are `STRICT` (a NULL path gives NULL, as `#>>` does).
 
 use crate::pg::args::varlena_text;
