@@ -7,8 +7,9 @@
 //! stays exported as well (`old_symbol`).
 
 use crate::pg::args::{strict_text, text_arg, utf8};
+use crate::pg::datums::{self, Answer};
 use crate::pg::errors::{sign_error, sql_error, SqlError};
-use crate::pg::jsonb;
+use crate::pg::{jsonb, rows};
 use crate::runtime::keys::KeySource;
 use crate::runtime::verified::{claims_jsonb, verify_token, Want};
 use pg_jwt_claims_core::{jose, json};
@@ -51,48 +52,7 @@ unsafe fn jwt_decode(fcinfo: FunctionCallInfo) -> Datum {
     let token = strict_text(fcinfo, 0);
     let (header, payload) = jose::decode_docs(token).unwrap_or_else(|e| sql_error(&e).raise());
     let mut row = [&header, &payload].map(|doc| jsonb::from_doc(doc).unwrap_or_else(|e| e.raise()));
-    one_row(fcinfo, &mut row)
-}
-
-/// Returns `values` as the only row of a set-returning function, in materialize mode (which
-/// every caller of a set-returning function accepts: `FROM` and the select list alike).
-///
-/// # Safety
-/// `fcinfo` is the call's own, and `values` match the function's result columns.
-unsafe fn one_row(fcinfo: FunctionCallInfo, values: &mut [Datum]) -> Datum {
-    let rsinfo = (*fcinfo).resultinfo.cast::<pg_sys::ReturnSetInfo>();
-    if rsinfo.is_null()
-        || !pgrx::is_a(rsinfo.cast(), pg_sys::NodeTag::T_ReturnSetInfo)
-        || (*rsinfo).allowedModes & pg_sys::SetFunctionReturnMode::SFRM_Materialize as i32 == 0
-    {
-        SqlError::new(
-            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-            "set-valued function called in context that cannot accept a set",
-        )
-        .raise();
-    }
-    // The description and the store live as long as the query that reads them.
-    let caller = pg_sys::MemoryContextSwitchTo((*(*rsinfo).econtext).ecxt_per_query_memory);
-    let mut desc = std::ptr::null_mut();
-    if pg_sys::get_call_result_type(fcinfo, std::ptr::null_mut(), &mut desc)
-        != pg_sys::TypeFuncClass::TYPEFUNC_COMPOSITE
-    {
-        SqlError::new(
-            PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
-            "function returning a row is declared without one",
-        )
-        .raise();
-    }
-    let random_access =
-        (*rsinfo).allowedModes & pg_sys::SetFunctionReturnMode::SFRM_Materialize_Random as i32 != 0;
-    let store = pg_sys::tuplestore_begin_heap(random_access, false, pg_sys::work_mem);
-    pg_sys::MemoryContextSwitchTo(caller);
-    let mut nulls = vec![false; values.len()];
-    pg_sys::tuplestore_putvalues(store, desc, values.as_mut_ptr(), nulls.as_mut_ptr());
-    (*rsinfo).returnMode = pg_sys::SetFunctionReturnMode::SFRM_Materialize;
-    (*rsinfo).setResult = store;
-    (*rsinfo).setDesc = desc;
-    Datum::null()
+    rows::one_row(fcinfo, &mut row)
 }
 
 /// `jwt_sign(claims jsonb, key text, algorithm text DEFAULT 'HS256') → text`: a compact JWT
@@ -123,10 +83,11 @@ unsafe fn jwt_sign(fcinfo: FunctionCallInfo) -> Datum {
     });
     let (key, algorithm) = unsafe { (strict_text(fcinfo, 1), strict_text(fcinfo, 2)) };
     let token = jose::sign(&claims, key, algorithm).unwrap_or_else(|e| sign_error(&e).raise());
-    // SAFETY: copies the token into a new text (a compact JWT is ASCII: no NUL).
-    Datum::from(unsafe {
-        pg_sys::cstring_to_text_with_len(token.as_ptr().cast(), token.len() as i32)
-    })
+    match datums::text(&token, &[]) {
+        Ok(Answer::Varlena(datum)) => datum,
+        Ok(_) => Datum::null(),
+        Err(e) => e.raise(),
+    }
 }
 
 /// `jwt_authenticate(token text) → jsonb`: verifies `token` with the configured keys

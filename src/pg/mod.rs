@@ -6,3 +6,4 @@ pub mod datums; // claim values to Datums with Postgres' own conversions
 pub mod errors; // SQLSTATEs and the one way to raise
 pub mod guc_records; // Postgres' records of settings, looked up by name in every version
 pub mod jsonb; // a parsed document written as jsonb, byte for byte as jsonb_in would
+pub mod rows; // the one row a set-returning function returns (materialize mode)
