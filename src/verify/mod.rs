@@ -32,7 +32,6 @@
 // other settings, `Policy::new`…); the module is private to the crate, so
 // unused public items would otherwise warn.
 
-mod der;
 mod json;
 mod keys;
 mod sign;

@@ -164,25 +164,52 @@ fn pem(label: &str, der_bytes: &[u8]) -> String {
 
 /// PKCS#1 RSAPrivateKey from a private RSA JWK (test-side builder).
 fn rsa_pkcs1_der(jwk: &Value) -> Vec<u8> {
-    let mut fields = vec![der::integer(&[0])];
-    for m in ["n", "e", "d", "p", "q", "dp", "dq", "qi"] {
-        fields.push(der::integer(&b64url_decode(str_field(jwk, m), m).unwrap()));
+    use der::asn1::UintRef;
+    use der::Encode;
+    let m: Vec<Vec<u8>> = ["n", "e", "d", "p", "q", "dp", "dq", "qi"]
+        .iter()
+        .map(|m| b64url_decode(str_field(jwk, m), m).unwrap())
+        .collect();
+    let uint = |i: usize| UintRef::new(&m[i]).unwrap();
+    pkcs1::RsaPrivateKey {
+        modulus: uint(0),
+        public_exponent: uint(1),
+        private_exponent: uint(2),
+        prime1: uint(3),
+        prime2: uint(4),
+        exponent1: uint(5),
+        exponent2: uint(6),
+        coefficient: uint(7),
+        other_prime_infos: None,
     }
-    let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-    der::sequence(&refs)
+    .to_der()
+    .unwrap()
 }
 
-fn pkcs8_der(oid: &[u8], params: Option<&[u8]>, private: &[u8]) -> Vec<u8> {
-    let mut alg_id = vec![der::tlv(der::OID, oid)];
-    if let Some(p) = params {
-        alg_id.push(p.to_vec());
-    }
-    let alg_refs: Vec<&[u8]> = alg_id.iter().map(Vec::as_slice).collect();
-    der::sequence(&[
-        &der::integer(&[0]),
-        &der::sequence(&alg_refs),
-        &der::tlv(der::OCTET_STRING, private),
-    ])
+fn pkcs8_der(
+    oid: der::asn1::ObjectIdentifier,
+    params: Option<der::asn1::AnyRef<'_>>,
+    private: &[u8],
+) -> Vec<u8> {
+    use der::Encode;
+    pkcs8::PrivateKeyInfoRef::new(
+        spki::AlgorithmIdentifierRef {
+            oid,
+            parameters: params,
+        },
+        der::asn1::OctetStringRef::new(private).unwrap(),
+    )
+    .to_der()
+    .unwrap()
+}
+
+/// DER of an OCTET STRING (RFC 8410 `CurvePrivateKey`).
+fn octet_string_der(bytes: &[u8]) -> Vec<u8> {
+    use der::Encode;
+    der::asn1::OctetStringRef::new(bytes)
+        .unwrap()
+        .to_der()
+        .unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -1524,10 +1551,15 @@ fn pem_forms() {
     let token = str_field(&a2, "token");
     let n = b64url_decode(str_field(&a2["jwk"], "n"), "n").unwrap();
     let e = b64url_decode(str_field(&a2["jwk"], "e"), "e").unwrap();
-    let pkcs1 = pem(
-        "RSA PUBLIC KEY",
-        &der::sequence(&[&der::integer(&n), &der::integer(&e)]),
-    );
+    let pkcs1 = pem("RSA PUBLIC KEY", &{
+        use der::Encode;
+        pkcs1::RsaPublicKey {
+            modulus: der::asn1::UintRef::new(&n).unwrap(),
+            public_exponent: der::asn1::UintRef::new(&e).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    });
     let spki = read_text("negative/keys/rfc7515_A2_rsa_public_spki.pem");
     let cases: Vec<(String, usize, &str)> = vec![
         (pkcs1.clone(), 1, "Ok"),
@@ -1584,21 +1616,30 @@ fn sign_verify_round_trips() {
     let rsa_pkcs1_pem = pem("RSA PRIVATE KEY", &rsa_pkcs1);
     let rsa_pkcs8_pem = pem(
         "PRIVATE KEY",
-        &pkcs8_der(der::OID_RSA_ENCRYPTION, Some(&[0x05, 0x00]), &rsa_pkcs1),
+        &pkcs8_der(
+            keys::OID_RSA_ENCRYPTION,
+            Some(der::asn1::AnyRef::NULL),
+            &rsa_pkcs1,
+        ),
     );
     let ec_jwk = a3["jwk"].clone();
     let ec_d = b64url_decode(str_field(&ec_jwk, "d"), "d").unwrap();
-    let ec_sec1 = der::sequence(&[
-        &der::integer(&[1]),
-        &der::tlv(der::OCTET_STRING, &ec_d),
-        &der::tlv(der::CTX0, &der::tlv(der::OID, der::OID_P256)),
-    ]);
+    let ec_sec1 = {
+        use der::Encode;
+        sec1::EcPrivateKey {
+            private_key: &ec_d,
+            parameters: Some(sec1::EcParameters::NamedCurve(keys::OID_P256)),
+            public_key: None,
+        }
+        .to_der()
+        .unwrap()
+    };
     let ec_sec1_pem = pem("EC PRIVATE KEY", &ec_sec1);
     let ec_pkcs8_pem = pem(
         "PRIVATE KEY",
         &pkcs8_der(
-            der::OID_EC_PUBLIC_KEY,
-            Some(&der::tlv(der::OID, der::OID_P256)),
+            keys::OID_EC_PUBLIC_KEY,
+            Some(der::asn1::AnyRef::from(&keys::OID_P256)),
             &ec_sec1,
         ),
     );
@@ -1606,7 +1647,7 @@ fn sign_verify_round_trips() {
     let ed_d = b64url_decode(str_field(&ed_jwk, "d"), "d").unwrap();
     let ed_pkcs8_pem = pem(
         "PRIVATE KEY",
-        &pkcs8_der(der::OID_ED25519, None, &der::tlv(der::OCTET_STRING, &ed_d)),
+        &pkcs8_der(keys::OID_ED25519, None, &octet_string_der(&ed_d)),
     );
     let p384_private_jwk: Value = serde_json::from_str(P384_JWK).unwrap();
     let hmac_jwk =
