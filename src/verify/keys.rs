@@ -1,7 +1,7 @@
 //! Verification key material: PEM public keys / certificates, JWK, JWK Set,
 //! raw HMAC secrets; and key selection for a token.
 //!
-//! The libraries read the formats: the `pem` crate splits PEM text, the RustCrypto formats
+//! The libraries read the formats: the `pem` crate reads each PEM block, the RustCrypto formats
 //! crates (`spki`, `pkcs1`, `x509-cert`, over `der`) read the DER inside, and
 //! `jsonwebtoken::jwk::Jwk` reads a JWK once the strict JSON parser has refused duplicate member
 //! names. What stays here is policy: which key types and curves, RSA modulus sizes,
