@@ -264,7 +264,10 @@ fn check_typed(item: Option<json::Item<'_>>, value: Option<&Value>) {
     );
     if let (Ok(Some(text)), Some(Value::Number(num))) = (&n, value) {
         // The text as written (`1e4`), which serde_json may print otherwise (`1e+4`).
-        assert_eq!(json::parse_value(text).ok(), Some(Value::Number(num.clone())));
+        assert_eq!(
+            json::parse_value(text).ok(),
+            Some(Value::Number(num.clone()))
+        );
     }
     let a = claims::as_array(item)
         .map(|items| items.map(|items| items.map(claims::text_of).collect::<Vec<_>>()));

@@ -1,16 +1,41 @@
 //! Verification key material: PEM public keys / certificates, JWK, JWK Set,
 //! raw HMAC secrets; and key selection for a token.
+//!
+//! The libraries read the formats: the `pem` crate reads each PEM block, the RustCrypto formats
+//! crates (`spki`, `pkcs1`, `x509-cert`, over `der`) read the DER inside, and
+//! `jsonwebtoken::jwk::Jwk` reads a JWK once the strict JSON parser has refused duplicate member
+//! names. What stays here is policy: which key types and curves, RSA modulus sizes,
+//! `use`/`key_ops`/`alg`, and the messages.
 
 use std::fmt;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
+use der::asn1::{ObjectIdentifier, UintRef};
+use der::referenced::OwnedToRef;
+use der::Decode;
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations,
+    PublicKeyUse,
+};
 use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
+use spki::SubjectPublicKeyInfoRef;
+use x509_cert::Certificate;
 
-use super::der::{self, Reader};
 use super::token::b64url_decode;
 use super::{quoted, Alg, JoseError};
+
+// Key types and curves by object identifier (RFC 8017, RFC 5480, RFC 5758, RFC 8410).
+pub(crate) const OID_RSA_ENCRYPTION: ObjectIdentifier = pkcs1::ALGORITHM_OID;
+const OID_RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+pub(crate) const OID_EC_PUBLIC_KEY: ObjectIdentifier = sec1::ALGORITHM_OID;
+pub(crate) const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+pub(crate) const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+const OID_SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
+const OID_X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
+const OID_X448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.111");
+pub(crate) const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+pub(crate) const OID_ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
 
 /// What kind of key a [`Key`] is, which decides the algorithms it may verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,29 +91,24 @@ impl fmt::Display for KeyFamily {
 /// `Debug` never prints key material (the `jsonwebtoken` key type redacts it).
 #[derive(Clone, Debug)]
 pub struct Key {
-    kid: Option<String>,
     family: KeyFamily,
-    alg: Option<String>,
-    key_use: Option<String>,
-    key_ops: Option<Vec<String>>,
+    /// `kid`, `use`, `key_ops` and `alg` as `Jwk` reads them (none for a PEM key or a secret).
+    common: CommonParameters,
     decoding: Option<DecodingKey>,
 }
 
 impl Key {
     fn new(family: KeyFamily, decoding: Option<DecodingKey>) -> Key {
         Key {
-            kid: None,
             family,
-            alg: None,
-            key_use: None,
-            key_ops: None,
+            common: CommonParameters::default(),
             decoding,
         }
     }
 
     /// JWK `kid`, if any.
     pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
+        self.common.key_id.as_deref()
     }
 
     #[cfg(test)]
@@ -100,11 +120,16 @@ impl Key {
     /// False when `use` is present and not `sig`, or `key_ops` is present
     /// without `verify` (RFC 7517 §4.2, §4.3).
     pub fn can_verify(&self) -> bool {
-        let use_ok = self.key_use.as_deref().is_none_or(|u| u == "sig");
-        let ops_ok = self
-            .key_ops
+        let use_ok = self
+            .common
+            .public_key_use
             .as_ref()
-            .is_none_or(|ops| ops.iter().any(|o| o == "verify"));
+            .is_none_or(|u| *u == PublicKeyUse::Signature);
+        let ops_ok = self
+            .common
+            .key_operations
+            .as_ref()
+            .is_none_or(|ops| ops.contains(&KeyOperations::Verify));
         use_ok && ops_ok
     }
 
@@ -113,7 +138,10 @@ impl Key {
         self.decoding.is_some()
             && self.can_verify()
             && self.family.fits(alg)
-            && self.alg.as_deref().is_none_or(|a| a == alg.name())
+            && self
+                .common
+                .key_algorithm
+                .is_none_or(|a| a == KeyAlgorithm::from(alg.to_jwt()))
     }
 }
 
@@ -308,163 +336,156 @@ impl KeySet {
 // ---------------------------------------------------------------------------
 // PEM
 
-/// One PEM block: label (e.g. `PUBLIC KEY`) and DER contents.
-pub(crate) struct PemBlock {
-    pub label: String,
-    pub der: Vec<u8>,
+const PEM_BEGIN: &str = "-----BEGIN ";
+
+fn bad_pem(why: &str) -> JoseError {
+    JoseError::InvalidKey(format!("invalid PEM: {why}"))
 }
 
-/// Extracts every PEM block from `text` (text between blocks is ignored).
-pub(crate) fn parse_pem_blocks(text: &str) -> Result<Vec<PemBlock>, JoseError> {
-    const BEGIN: &str = "-----BEGIN ";
-    let bad = |m: &str| JoseError::InvalidKey(format!("invalid PEM: {m}"));
-    let mut blocks = Vec::new();
-    let mut rest = text;
-    while let Some(pos) = rest.find(BEGIN) {
-        let after = rest.get(pos + BEGIN.len()..).unwrap_or_default();
-        let label_end = after
-            .find("-----")
-            .ok_or_else(|| bad("unterminated BEGIN line"))?;
-        let label = after.get(..label_end).unwrap_or_default();
-        if label.is_empty()
-            || label.len() > 64
-            || !label
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b == b' ' || b.is_ascii_digit())
-        {
-            return Err(bad("bad BEGIN label"));
-        }
-        let body_and_rest = after.get(label_end + 5..).unwrap_or_default();
-        let end_marker = format!("-----END {label}-----");
-        let end = body_and_rest
-            .find(&end_marker)
-            .ok_or_else(|| bad(&format!("no END line for {label}")))?;
-        let body = body_and_rest.get(..end).unwrap_or_default();
-        if body.contains(':') {
-            return Err(JoseError::InvalidKey(
-                "encrypted PEM (or PEM with headers) is not supported".into(),
-            ));
-        }
-        let b64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        let der = STANDARD
-            .decode(b64.as_bytes())
-            .map_err(|_| bad(&format!("{label} body is not valid base64")))?;
-        blocks.push(PemBlock {
-            label: label.to_string(),
-            der,
-        });
-        rest = body_and_rest
-            .get(end + end_marker.len()..)
-            .unwrap_or_default();
+/// Every PEM block of `text` (text around the blocks is ignored), each read by the `pem` crate.
+///
+/// Blocks are found here at their BEGIN lines, so that a message names the block it is about
+/// (the crate's errors do not) and a block without an END line is refused, not skipped.
+pub(crate) fn pem_blocks(text: &str) -> Result<Vec<pem::Pem>, JoseError> {
+    let starts: Vec<usize> = text.match_indices(PEM_BEGIN).map(|(at, _)| at).collect();
+    if starts.is_empty() {
+        return Err(bad_pem("no BEGIN line"));
     }
-    if blocks.is_empty() {
-        return Err(bad("no BEGIN line"));
+    starts
+        .iter()
+        .enumerate()
+        .map(|(n, start)| {
+            let end = starts.get(n + 1).copied().unwrap_or(text.len());
+            pem_block(text.get(*start..end).unwrap_or_default())
+        })
+        .collect()
+}
+
+/// One block; `chunk` runs from its BEGIN line to the next block's.
+fn pem_block(chunk: &str) -> Result<pem::Pem, JoseError> {
+    let label = begin_label(chunk)?;
+    let no_end = || bad_pem(&format!("no END line for {label}"));
+    let bad_body = || bad_pem(&format!("{label} body is not valid base64"));
+    let (body, _) = chunk
+        .split_once(&format!("-----END {label}-----"))
+        .ok_or_else(no_end)?;
+    if body.contains(':') {
+        return Err(JoseError::InvalidKey(
+            "encrypted PEM (or PEM with headers) is not supported".into(),
+        ));
     }
-    Ok(blocks)
+    // The crate drops any Unicode whitespace from a body; base64 text has ASCII whitespace only.
+    if body
+        .chars()
+        .any(|c| c.is_whitespace() && !c.is_ascii_whitespace())
+    {
+        return Err(bad_body());
+    }
+    // With no headers (no ':'), a blank line is only whitespace, but the crate would read the
+    // lines above it as RFC 1421 headers.
+    let lines: Vec<&str> = chunk.lines().filter(|l| !l.trim().is_empty()).collect();
+    pem::parse(lines.join("\n")).map_err(|e| match e {
+        pem::PemError::InvalidData(_) => bad_body(),
+        _ => no_end(),
+    })
+}
+
+/// The label of the BEGIN line `chunk` starts with; anything that is not a label (which could
+/// be key material) is refused, never echoed.
+fn begin_label(chunk: &str) -> Result<&str, JoseError> {
+    let rest = chunk.strip_prefix(PEM_BEGIN).unwrap_or_default();
+    let (label, _) = rest
+        .split_once("-----")
+        .ok_or_else(|| bad_pem("unterminated BEGIN line"))?;
+    if is_label(label) {
+        Ok(label)
+    } else {
+        Err(bad_pem("bad BEGIN label"))
+    }
+}
+
+/// The labels key material uses (`PUBLIC KEY`, `EC PRIVATE KEY`…): upper-case words.
+fn is_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 64
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b' ' || b.is_ascii_digit())
 }
 
 fn parse_pem_public(text: &str) -> Result<Vec<Key>, JoseError> {
-    let mut keys = Vec::new();
-    for block in parse_pem_blocks(text)? {
-        let key = match block.label.as_str() {
-            "PUBLIC KEY" => spki_key(&block.der)?,
-            "RSA PUBLIC KEY" => {
-                let (n, e) = rsa_public_pkcs1(&block.der)?;
-                rsa_key(n, e)?
-            }
-            "CERTIFICATE" => spki_key(certificate_spki(&block.der)?)?,
-            label if label.ends_with("PRIVATE KEY") => {
-                return Err(JoseError::InvalidKey(
-                    "PEM private key given as verification key; configure the public key or certificate".into(),
-                ))
-            }
-            label => {
-                return Err(JoseError::InvalidKey(format!(
-                    "unsupported PEM block {}",
-                    quoted(label)
-                )))
-            }
-        };
-        keys.push(key);
-    }
-    Ok(keys)
+    pem_blocks(text)?
+        .iter()
+        .map(|block| match block.tag() {
+            "PUBLIC KEY" => SubjectPublicKeyInfoRef::from_der(block.contents())
+                .map_err(invalid_der("public key"))
+                .and_then(spki_key),
+            "RSA PUBLIC KEY" => rsa_public_pkcs1(block.contents()),
+            "CERTIFICATE" => certificate_key(block.contents()),
+            label if label.ends_with("PRIVATE KEY") => Err(JoseError::InvalidKey(
+                "PEM private key given as verification key; configure the public key or certificate".into(),
+            )),
+            label => Err(JoseError::InvalidKey(format!(
+                "unsupported PEM block {}",
+                quoted(label)
+            ))),
+        })
+        .collect()
 }
 
-fn der_err(what: &str) -> impl Fn(der::DerError) -> JoseError + '_ {
+// ---------------------------------------------------------------------------
+// DER
+
+/// Maps any DER decoding error to the key being unusable.
+pub(crate) fn invalid_der<E>(what: &str) -> impl Fn(E) -> JoseError + '_ {
     move |_| JoseError::InvalidKey(format!("invalid {what} (DER)"))
 }
 
-/// `SubjectPublicKeyInfo` of an X.509 certificate (no validation of the
-/// certificate itself: dates, issuer and signature are not checked).
-fn certificate_spki(cert: &[u8]) -> Result<&[u8], JoseError> {
-    let e = der_err("certificate");
-    let certificate = der::single(cert, der::SEQUENCE).map_err(&e)?;
-    let tbs = Reader::new(certificate).read(der::SEQUENCE).map_err(&e)?;
-    let mut r = Reader::new(tbs);
-    if r.peek_tag() == Some(der::CTX0) {
-        r.read(der::CTX0).map_err(&e)?; // version
-    }
-    r.read(der::INTEGER).map_err(&e)?; // serialNumber
-    r.read(der::SEQUENCE).map_err(&e)?; // signature algorithm
-    r.read(der::SEQUENCE).map_err(&e)?; // issuer
-    r.read(der::SEQUENCE).map_err(&e)?; // validity
-    r.read(der::SEQUENCE).map_err(&e)?; // subject
-    r.read_raw(der::SEQUENCE).map_err(&e) // subjectPublicKeyInfo
+/// The subject key of an X.509 certificate (no validation of the certificate itself: dates,
+/// issuer and signature are not checked).
+fn certificate_key(der_bytes: &[u8]) -> Result<Key, JoseError> {
+    let certificate = Certificate::from_der(der_bytes).map_err(invalid_der("certificate"))?;
+    spki_key(
+        certificate
+            .tbs_certificate()
+            .subject_public_key_info()
+            .owned_to_ref(),
+    )
 }
 
-/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
-fn rsa_public_pkcs1(der_bytes: &[u8]) -> Result<(&[u8], &[u8]), JoseError> {
-    let e = der_err("RSA public key");
-    let seq = der::single(der_bytes, der::SEQUENCE).map_err(&e)?;
-    let mut r = Reader::new(seq);
-    let n = der::unsigned_integer(r.read(der::INTEGER).map_err(&e)?).map_err(&e)?;
-    let exp = der::unsigned_integer(r.read(der::INTEGER).map_err(&e)?).map_err(&e)?;
-    if !r.is_empty() {
-        return Err(JoseError::InvalidKey("invalid RSA public key (DER)".into()));
-    }
-    Ok((n, exp))
+/// PKCS#1 `RSAPublicKey`.
+fn rsa_public_pkcs1(der_bytes: &[u8]) -> Result<Key, JoseError> {
+    let key = pkcs1::RsaPublicKeyRef::from_der(der_bytes).map_err(invalid_der("RSA public key"))?;
+    rsa_key(key.modulus.as_bytes(), key.public_exponent.as_bytes())
 }
 
-/// Parses a DER `SubjectPublicKeyInfo`.
-fn spki_key(spki: &[u8]) -> Result<Key, JoseError> {
-    let e = der_err("public key");
-    let body = der::single(spki, der::SEQUENCE).map_err(&e)?;
-    let mut r = Reader::new(body);
-    let alg_id = r.read(der::SEQUENCE).map_err(&e)?;
-    let bits = der::bit_string_bytes(r.read(der::BIT_STRING).map_err(&e)?).map_err(&e)?;
-    if !r.is_empty() {
-        return Err(JoseError::InvalidKey("invalid public key (DER)".into()));
-    }
-    let mut a = Reader::new(alg_id);
-    let oid = a.read(der::OID).map_err(&e)?;
-    match oid {
-        der::OID_RSA_ENCRYPTION => {
-            let (n, exp) = rsa_public_pkcs1(bits)?;
-            rsa_key(n, exp)
-        }
-        der::OID_RSASSA_PSS => Err(JoseError::InvalidKey(
+/// The key of a `SubjectPublicKeyInfo`, by its algorithm.
+fn spki_key(spki: SubjectPublicKeyInfoRef<'_>) -> Result<Key, JoseError> {
+    let bits = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| invalid_der("public key")(()))?;
+    match spki.algorithm.oid {
+        OID_RSA_ENCRYPTION => rsa_public_pkcs1(bits),
+        OID_RSASSA_PSS => Err(JoseError::InvalidKey(
             "RSASSA-PSS-restricted public keys are not supported; use an rsaEncryption key".into(),
         )),
-        der::OID_EC_PUBLIC_KEY => {
-            let curve = a.read(der::OID).map_err(|_| {
+        OID_EC_PUBLIC_KEY => {
+            let curve = spki.algorithm.parameters_oid().map_err(|_| {
                 JoseError::InvalidKey("EC public key without a named curve is not supported".into())
             })?;
-            match curve {
-                der::OID_P256 => ec_key(KeyFamily::EcP256, bits, 32),
-                der::OID_P384 => ec_key(KeyFamily::EcP384, bits, 48),
-                der::OID_P521 => Ok(Key::new(KeyFamily::Unsupported("EC P-521".into()), None)),
-                der::OID_SECP256K1 => Ok(Key::new(
-                    KeyFamily::Unsupported("EC secp256k1".into()),
-                    None,
-                )),
-                _ => Err(JoseError::InvalidKey(
+            match ec_family(curve) {
+                Some(family @ KeyFamily::EcP256) => ec_key(family, bits, 32),
+                Some(family @ KeyFamily::EcP384) => ec_key(family, bits, 48),
+                Some(family) => Ok(Key::new(family, None)),
+                None => Err(JoseError::InvalidKey(
                     "unsupported EC curve in public key".into(),
                 )),
             }
         }
-        der::OID_ED25519 => ed25519_key(bits),
-        der::OID_ED448 => Ok(Key::new(KeyFamily::Unsupported("OKP Ed448".into()), None)),
-        der::OID_X25519 | der::OID_X448 => Ok(Key::new(
+        OID_ED25519 => ed25519_key(bits),
+        OID_ED448 => Ok(Key::new(KeyFamily::Unsupported("OKP Ed448".into()), None)),
+        OID_X25519 | OID_X448 => Ok(Key::new(
             KeyFamily::Unsupported("OKP key-agreement key".into()),
             None,
         )),
@@ -474,11 +495,26 @@ fn spki_key(spki: &[u8]) -> Result<Key, JoseError> {
     }
 }
 
-/// RSA public key from big-endian `n`, `e`; modulus must be 2048–8192 bits
-/// (the range the crypto backend verifies).
+/// The family of an EC key with this named curve; `None` for a curve not known here.
+pub(crate) fn ec_family(curve: ObjectIdentifier) -> Option<KeyFamily> {
+    match curve {
+        OID_P256 => Some(KeyFamily::EcP256),
+        OID_P384 => Some(KeyFamily::EcP384),
+        OID_P521 => Some(KeyFamily::Unsupported("EC P-521".into())),
+        OID_SECP256K1 => Some(KeyFamily::Unsupported("EC secp256k1".into())),
+        _ => None,
+    }
+}
+
+/// RSA public key from big-endian `n`, `e` (leading zero octets allowed); modulus must be
+/// 2048–8192 bits (the range the crypto backend verifies).
 fn rsa_key(n: &[u8], e: &[u8]) -> Result<Key, JoseError> {
-    let n = der::strip_leading_zeros(n);
-    let e = der::strip_leading_zeros(e);
+    let n = UintRef::new(n)
+        .map_err(invalid_der("RSA public key"))?
+        .as_bytes();
+    let e = UintRef::new(e)
+        .map_err(invalid_der("RSA public key"))?
+        .as_bytes();
     let bits = match n.first() {
         Some(first) if *first != 0 => (n.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
         _ => 0,
@@ -528,6 +564,8 @@ fn parse_json_keys(value: &Value) -> Result<Vec<Key>, JoseError> {
         JoseError::InvalidKey("JSON key material must be a JWK or a JWK Set object".into())
     })?;
     if let Some(keys) = obj.get("keys") {
+        // Entry by entry, not as a `JwkSet`: an entry that cannot be used is skipped, it does
+        // not sink the set.
         let list = keys
             .as_array()
             .ok_or_else(|| JoseError::InvalidKey("JWK Set \"keys\" is not an array".into()))?;
@@ -565,158 +603,195 @@ fn parse_json_keys(value: &Value) -> Result<Vec<Key>, JoseError> {
     ))
 }
 
-/// Label for messages about one JWK: its kid when it has one.
-pub(crate) fn jwk_label(obj: &Map<String, Value>) -> String {
-    match obj.get("kid").and_then(Value::as_str) {
-        Some(kid) => format!("JWK {}", quoted(kid)),
-        None => "JWK".into(),
-    }
+/// One JWK as `jsonwebtoken::jwk::Jwk` reads it, with what the checks here need beside it.
+pub(crate) struct ReadJwk {
+    pub jwk: Jwk,
+    /// `kty`, which `Jwk` keeps only for the key types it models.
+    pub kty: String,
+    /// `JWK` or `JWK "kid"`, to begin messages with.
+    pub label: String,
 }
 
-/// Optional string member; present but not a string is an error.
-pub(crate) fn opt_str<'a>(
+/// The members `Jwk` is given: the ones it models. Others (X.509 references, private members,
+/// anything unknown) are never read, so they cannot make a key unusable.
+const JWK_MEMBERS: [&str; 11] = [
+    "kty", "kid", "alg", "use", "key_ops", "crv", "x", "y", "n", "e", "k",
+];
+
+/// Reads a JWK object that `parse_value` has produced with `jsonwebtoken::jwk::Jwk`.
+///
+/// `kty` must be a string, and `kid`, `alg`, `use` strings and `key_ops` an array of strings
+/// when present (`Jwk` would take a `null` there for an absent member). `Jwk` is given only
+/// string members (and `key_ops`): a key member of another type leaves the key untyped, and
+/// the member checks report it; no value can reach `serde_json`'s own readers of numbers.
+pub(crate) fn read_jwk(obj: &Map<String, Value>) -> Result<ReadJwk, JoseError> {
+    let label = match obj.get("kid").and_then(Value::as_str) {
+        Some(kid) => format!("JWK {}", quoted(kid)),
+        None => "JWK".into(),
+    };
+    let kty = str_member(obj, &label, "kty")?.to_owned();
+    let wrong = |problem: &str| JoseError::InvalidKey(format!("{label}: {problem}"));
+    for name in ["kid", "alg", "use"] {
+        if obj.get(name).is_some_and(|v| !v.is_string()) {
+            return Err(wrong(&format!("\"{name}\" is not a string")));
+        }
+    }
+    match obj.get("key_ops") {
+        Some(Value::Array(ops)) if ops.iter().any(|op| !op.is_string()) => {
+            return Err(wrong("\"key_ops\" lists a non-string"))
+        }
+        Some(ops) if !ops.is_array() => return Err(wrong("\"key_ops\" is not an array")),
+        _ => {}
+    }
+    let members: Map<String, Value> = JWK_MEMBERS
+        .iter()
+        .filter_map(|name| {
+            let value = obj.get(*name)?;
+            // `key_ops` is an array of strings by now.
+            (value.is_string() || *name == "key_ops").then(|| (name.to_string(), value.clone()))
+        })
+        .collect();
+    let jwk =
+        serde_json::from_value(Value::Object(members)).map_err(|_| wrong("not a valid JWK"))?;
+    Ok(ReadJwk { jwk, kty, label })
+}
+
+/// A string member; missing or of another type is an error.
+pub(crate) fn str_member<'a>(
     obj: &'a Map<String, Value>,
+    label: &str,
     name: &str,
-) -> Result<Option<&'a str>, JoseError> {
+) -> Result<&'a str, JoseError> {
     match obj.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::String(s)) => Ok(s),
         Some(_) => Err(JoseError::InvalidKey(format!(
-            "{}: \"{name}\" is not a string",
-            jwk_label(obj)
+            "{label}: \"{name}\" is not a string"
+        ))),
+        None => Err(JoseError::InvalidKey(format!(
+            "{label}: missing \"{name}\""
         ))),
     }
 }
 
-/// Required base64url member, decoded.
-pub(crate) fn b64_member(obj: &Map<String, Value>, name: &str) -> Result<Vec<u8>, JoseError> {
-    let label = jwk_label(obj);
-    let text = opt_str(obj, name)?
-        .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"{name}\"")))?;
+/// A base64url member, decoded.
+pub(crate) fn b64_member(
+    obj: &Map<String, Value>,
+    label: &str,
+    name: &str,
+) -> Result<Vec<u8>, JoseError> {
+    b64_text(label, name, str_member(obj, label, name)?)
+}
+
+fn b64_text(label: &str, name: &str, text: &str) -> Result<Vec<u8>, JoseError> {
     b64url_decode(text, name)
         .map_err(|_| JoseError::InvalidKey(format!("{label}: \"{name}\" is not valid base64url")))
 }
 
-/// `key_ops`: optional array of strings.
-pub(crate) fn key_ops(obj: &Map<String, Value>) -> Result<Option<Vec<String>>, JoseError> {
-    match obj.get("key_ops") {
-        None => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str().map(str::to_owned).ok_or_else(|| {
-                    JoseError::InvalidKey(format!(
-                        "{}: \"key_ops\" lists a non-string",
-                        jwk_label(obj)
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        Some(_) => Err(JoseError::InvalidKey(format!(
-            "{}: \"key_ops\" is not an array",
-            jwk_label(obj)
-        ))),
-    }
-}
-
 /// Parses one JWK as a verification key. Private members are ignored.
 pub(crate) fn parse_jwk_public(obj: &Map<String, Value>) -> Result<Key, JoseError> {
-    let label = jwk_label(obj);
-    let kty = opt_str(obj, "kty")?
-        .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"kty\"")))?;
-    let kid = opt_str(obj, "kid")?;
-    let alg = opt_str(obj, "alg")?;
-    let key_use = opt_str(obj, "use")?;
-    let ops = key_ops(obj)?;
-    let mut key = match kty {
-        "oct" => {
-            let k = b64_member(obj, "k")?;
+    let ReadJwk { jwk, kty, label } = read_jwk(obj)?;
+    let in_jwk = |err: JoseError| JoseError::InvalidKey(format!("{label}: {err}"));
+    let unsupported_curve = |kind: &str| -> JoseError {
+        let crv = str_member(obj, &label, "crv").unwrap_or_default();
+        JoseError::InvalidKey(format!("{label}: unsupported {kind} curve {}", quoted(crv)))
+    };
+    let mut key = match &jwk.algorithm {
+        AlgorithmParameters::OctetKey(p) => {
+            let k = b64_text(&label, "k", &p.value)?;
             if k.is_empty() {
                 return Err(JoseError::InvalidKey(format!("{label}: empty \"k\"")));
             }
             Key::new(KeyFamily::Hmac, Some(DecodingKey::from_secret(&k)))
         }
-        "RSA" => {
-            let n = b64_member(obj, "n")?;
-            let e = b64_member(obj, "e")?;
-            rsa_key(&n, &e).map_err(|err| JoseError::InvalidKey(format!("{label}: {err}")))?
+        AlgorithmParameters::RSA(p) => {
+            rsa_key(&b64_text(&label, "n", &p.n)?, &b64_text(&label, "e", &p.e)?).map_err(in_jwk)?
         }
-        "EC" => {
-            let crv = opt_str(obj, "crv")?
-                .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
-            let (family, len) = match crv {
-                "P-256" => (KeyFamily::EcP256, 32),
-                "P-384" => (KeyFamily::EcP384, 48),
-                "P-521" | "secp256k1" => {
-                    b64_member(obj, "x")?;
-                    b64_member(obj, "y")?;
-                    (KeyFamily::Unsupported(format!("EC {crv}")), 0)
-                }
-                other => {
-                    return Err(JoseError::InvalidKey(format!(
-                        "{label}: unsupported EC curve {}",
-                        quoted(other)
-                    )))
-                }
+        AlgorithmParameters::EllipticCurve(p) => {
+            let (family, len) = match p.curve {
+                EllipticCurve::P256 => (KeyFamily::EcP256, 32),
+                EllipticCurve::P384 => (KeyFamily::EcP384, 48),
+                EllipticCurve::P521 => (KeyFamily::Unsupported("EC P-521".into()), 0),
+                _ => return Err(unsupported_curve("EC")),
             };
+            let x = b64_text(&label, "x", &p.x)?;
+            let y = b64_text(&label, "y", &p.y)?;
             if len == 0 {
                 Key::new(family, None)
-            } else {
-                let x = b64_member(obj, "x")?;
-                let y = b64_member(obj, "y")?;
-                if x.len() != len || y.len() != len {
-                    return Err(JoseError::InvalidKey(format!(
-                        "{label}: {crv} coordinates must be {len} bytes"
-                    )));
-                }
-                let point = [&[0x04u8][..], &x, &y].concat();
-                ec_key(family, &point, len)?
-            }
-        }
-        "OKP" => {
-            let crv = opt_str(obj, "crv")?
-                .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
-            match crv {
-                "Ed25519" => {
-                    let x = b64_member(obj, "x")?;
-                    ed25519_key(&x)
-                        .map_err(|err| JoseError::InvalidKey(format!("{label}: {err}")))?
-                }
-                "Ed448" | "X25519" | "X448" => {
-                    Key::new(KeyFamily::Unsupported(format!("OKP {crv}")), None)
-                }
-                other => {
-                    return Err(JoseError::InvalidKey(format!(
-                        "{label}: unsupported OKP curve {}",
-                        quoted(other)
-                    )))
-                }
-            }
-        }
-        other => {
-            return Err(JoseError::InvalidKey(format!(
-                "{label}: unsupported kty {}",
-                quoted(other)
-            )))
-        }
-    };
-    if let Some(a) = alg {
-        if let Ok(known) = Alg::from_name(a) {
-            if !key.family.fits(known) {
+            } else if x.len() != len || y.len() != len {
+                let crv = str_member(obj, &label, "crv")?;
                 return Err(JoseError::InvalidKey(format!(
-                    "{label}: alg {} does not match its key type ({})",
-                    quoted(a),
-                    key.family
+                    "{label}: {crv} coordinates must be {len} bytes"
                 )));
+            } else {
+                ec_key(family, &[&[0x04u8][..], &x, &y].concat(), len)?
             }
+        }
+        AlgorithmParameters::OctetKeyPair(p) => match p.curve {
+            EllipticCurve::Ed25519 => ed25519_key(&b64_text(&label, "x", &p.x)?).map_err(in_jwk)?,
+            _ => return Err(unsupported_curve("OKP")),
+        },
+        _ => untyped_jwk(obj, &kty, &label)?,
+    };
+    if let Some(known) = jwk.common.key_algorithm.and_then(jose_alg) {
+        if !key.family.fits(known) {
+            return Err(JoseError::InvalidKey(format!(
+                "{label}: alg {} does not match its key type ({})",
+                quoted(known.name()),
+                key.family
+            )));
         }
     }
-    key.kid = kid.map(str::to_owned);
-    key.alg = alg.map(str::to_owned);
-    key.key_use = key_use.map(str::to_owned);
-    key.key_ops = ops;
+    key.common = jwk.common;
     Ok(key)
+}
+
+/// A JWK that `Jwk` leaves untyped: a curve known here that it does not model (secp256k1,
+/// Ed448, X25519, X448: kept, never used), a key type unknown here, or one it models with a
+/// member missing or not a string, reported as the member checks report it.
+fn untyped_jwk(obj: &Map<String, Value>, kty: &str, label: &str) -> Result<Key, JoseError> {
+    let unsupported = |what: String| JoseError::InvalidKey(format!("{label}: {what}"));
+    let (members, kept): (&[&str], Option<KeyFamily>) = match kty {
+        "oct" => (&["k"], None),
+        "RSA" => (&["n", "e"], None),
+        "EC" => match str_member(obj, label, "crv")? {
+            "secp256k1" => (
+                &["x", "y"],
+                Some(KeyFamily::Unsupported("EC secp256k1".into())),
+            ),
+            "P-256" | "P-384" | "P-521" => (&["x", "y"], None),
+            other => {
+                return Err(unsupported(format!(
+                    "unsupported EC curve {}",
+                    quoted(other)
+                )))
+            }
+        },
+        "OKP" => match str_member(obj, label, "crv")? {
+            crv @ ("Ed448" | "X25519" | "X448") => {
+                (&[], Some(KeyFamily::Unsupported(format!("OKP {crv}"))))
+            }
+            "Ed25519" => (&["x"], None),
+            other => {
+                return Err(unsupported(format!(
+                    "unsupported OKP curve {}",
+                    quoted(other)
+                )))
+            }
+        },
+        other => return Err(unsupported(format!("unsupported kty {}", quoted(other)))),
+    };
+    for name in members {
+        b64_member(obj, label, name)?;
+    }
+    kept.map(|family| Key::new(family, None))
+        .ok_or_else(|| unsupported("not a valid JWK".into()))
+}
+
+/// The algorithm of a JWK `alg`, if this extension implements it.
+fn jose_alg(alg: KeyAlgorithm) -> Option<Alg> {
+    Alg::ALL
+        .into_iter()
+        .find(|a| KeyAlgorithm::from(a.to_jwt()) == alg)
 }
 
 #[cfg(test)]

@@ -28,7 +28,6 @@
 //! Nothing in here panics on any input (no `unwrap`/`expect`/indexing outside
 //! tests), and no error message contains key material, a secret, or the token.
 
-mod der;
 mod keys;
 mod sign;
 mod token;

@@ -1,10 +1,14 @@
 //! Creating compact JWTs.
 
+use der::asn1::{AnyRef, BitStringRef, ObjectIdentifier, OctetStringRef, UintRef};
+use der::{Decode, Encode};
+use jsonwebtoken::jwk::{KeyAlgorithm, KeyOperations, PublicKeyUse};
 use jsonwebtoken::EncodingKey;
+use pkcs8::PrivateKeyInfoRef;
 use serde_json::{Map, Value};
+use spki::AlgorithmIdentifierRef;
 
-use super::der::{self, Reader};
-use super::keys::{b64_member, jwk_label, key_ops, opt_str, parse_pem_blocks, KeyFamily};
+use super::keys::{self, b64_member, invalid_der, pem_blocks, read_jwk, str_member, KeyFamily};
 use super::token::b64url_encode;
 use super::{quoted, Alg, JoseError};
 
@@ -107,8 +111,8 @@ pub(crate) fn signing_key(
 // PEM private keys
 
 fn pem_private(text: &str) -> Result<(KeyFamily, EncodingKey), JoseError> {
-    let blocks = parse_pem_blocks(text)?;
-    let mut private = blocks.iter().filter(|b| b.label.ends_with("PRIVATE KEY"));
+    let blocks = pem_blocks(text)?;
+    let mut private = blocks.iter().filter(|b| b.tag().ends_with("PRIVATE KEY"));
     let Some(block) = private.next() else {
         return Err(JoseError::InvalidKey(
             "no PEM private key found (a public key or certificate cannot sign)".into(),
@@ -119,13 +123,14 @@ fn pem_private(text: &str) -> Result<(KeyFamily, EncodingKey), JoseError> {
             "PEM material holds more than one private key".into(),
         ));
     }
-    match block.label.as_str() {
-        "PRIVATE KEY" => pkcs8_private(&block.der),
+    let der_bytes = block.contents();
+    match block.tag() {
+        "PRIVATE KEY" => pkcs8_private(der_bytes),
         "RSA PRIVATE KEY" => {
-            der::single(&block.der, der::SEQUENCE).map_err(|_| bad_der("RSA private key"))?;
-            Ok((KeyFamily::Rsa, EncodingKey::from_rsa_der(&block.der)))
+            pkcs1::RsaPrivateKeyRef::from_der(der_bytes).map_err(invalid_der("RSA private key"))?;
+            Ok((KeyFamily::Rsa, EncodingKey::from_rsa_der(der_bytes)))
         }
-        "EC PRIVATE KEY" => sec1_private(&block.der),
+        "EC PRIVATE KEY" => sec1_private(der_bytes),
         "ENCRYPTED PRIVATE KEY" => Err(JoseError::InvalidKey(
             "encrypted private keys are not supported".into(),
         )),
@@ -136,41 +141,29 @@ fn pem_private(text: &str) -> Result<(KeyFamily, EncodingKey), JoseError> {
     }
 }
 
-fn bad_der(what: &str) -> JoseError {
-    JoseError::InvalidKey(format!("invalid {what} (DER)"))
-}
-
-/// PKCS#8 `PrivateKeyInfo` / `OneAsymmetricKey`.
+/// PKCS#8 `PrivateKeyInfo` / `OneAsymmetricKey`; the crypto backend reads the document itself.
 fn pkcs8_private(doc: &[u8]) -> Result<(KeyFamily, EncodingKey), JoseError> {
-    let err = |_| bad_der("PKCS#8 private key");
-    let body = der::single(doc, der::SEQUENCE).map_err(err)?;
-    let mut r = Reader::new(body);
-    r.read(der::INTEGER).map_err(err)?;
-    let alg_id = r.read(der::SEQUENCE).map_err(err)?;
-    let private = r.read(der::OCTET_STRING).map_err(err)?;
-    let mut a = Reader::new(alg_id);
-    let oid = a.read(der::OID).map_err(err)?;
-    match oid {
-        der::OID_RSA_ENCRYPTION => {
-            der::single(private, der::SEQUENCE).map_err(err)?;
-            Ok((KeyFamily::Rsa, EncodingKey::from_rsa_der(private)))
+    let err = invalid_der("PKCS#8 private key");
+    let info = PrivateKeyInfoRef::from_der(doc).map_err(&err)?;
+    match info.algorithm.oid {
+        keys::OID_RSA_ENCRYPTION => {
+            let rsa = info.private_key.as_bytes();
+            pkcs1::RsaPrivateKeyRef::from_der(rsa).map_err(&err)?;
+            Ok((KeyFamily::Rsa, EncodingKey::from_rsa_der(rsa)))
         }
-        der::OID_EC_PUBLIC_KEY => {
-            let family = match a.read(der::OID) {
-                Ok(der::OID_P256) => KeyFamily::EcP256,
-                Ok(der::OID_P384) => KeyFamily::EcP384,
-                Ok(der::OID_P521) => KeyFamily::Unsupported("EC P-521".into()),
-                Ok(der::OID_SECP256K1) => KeyFamily::Unsupported("EC secp256k1".into()),
-                _ => {
-                    return Err(JoseError::InvalidKey(
-                        "unsupported EC curve in private key".into(),
-                    ))
-                }
-            };
+        keys::OID_EC_PUBLIC_KEY => {
+            let family = info
+                .algorithm
+                .parameters_oid()
+                .ok()
+                .and_then(keys::ec_family)
+                .ok_or_else(|| {
+                    JoseError::InvalidKey("unsupported EC curve in private key".into())
+                })?;
             Ok((family, EncodingKey::from_ec_der(doc)))
         }
-        der::OID_ED25519 => Ok((KeyFamily::Ed25519, EncodingKey::from_ed_der(doc))),
-        der::OID_ED448 => Err(JoseError::Unsupported(
+        keys::OID_ED25519 => Ok((KeyFamily::Ed25519, EncodingKey::from_ed_der(doc))),
+        keys::OID_ED448 => Err(JoseError::Unsupported(
             "Ed448 signing is not supported".into(),
         )),
         _ => Err(JoseError::InvalidKey(
@@ -181,49 +174,39 @@ fn pkcs8_private(doc: &[u8]) -> Result<(KeyFamily, EncodingKey), JoseError> {
 
 /// SEC1 `ECPrivateKey` (PEM `EC PRIVATE KEY`), re-wrapped as PKCS#8.
 fn sec1_private(doc: &[u8]) -> Result<(KeyFamily, EncodingKey), JoseError> {
-    let err = |_| bad_der("EC private key");
-    let body = der::single(doc, der::SEQUENCE).map_err(err)?;
-    let mut r = Reader::new(body);
-    r.read(der::INTEGER).map_err(err)?;
-    r.read(der::OCTET_STRING).map_err(err)?;
-    let mut curve = None;
-    while !r.is_empty() {
-        let el = r.read_any().map_err(err)?;
-        if el.tag == der::CTX0 {
-            curve = Some(der::single(el.content, der::OID).map_err(err)?);
-        }
-    }
-    let (family, curve_oid) = match curve {
-        Some(der::OID_P256) => (KeyFamily::EcP256, der::OID_P256),
-        Some(der::OID_P384) => (KeyFamily::EcP384, der::OID_P384),
-        Some(_) => {
+    let err = invalid_der("EC private key");
+    let key = sec1::EcPrivateKey::from_der(doc).map_err(&err)?;
+    let curve = key
+        .parameters
+        .and_then(|p| p.named_curve())
+        .ok_or_else(|| JoseError::InvalidKey("EC private key does not name its curve".into()))?;
+    let family = match keys::ec_family(curve) {
+        Some(family @ (KeyFamily::EcP256 | KeyFamily::EcP384)) => family,
+        _ => {
             return Err(JoseError::InvalidKey(
                 "unsupported EC curve in private key".into(),
             ))
         }
-        None => {
-            return Err(JoseError::InvalidKey(
-                "EC private key does not name its curve".into(),
-            ))
-        }
     };
-    Ok((family, EncodingKey::from_ec_der(&ec_pkcs8(curve_oid, doc))))
+    let pkcs8 = ec_pkcs8(curve, doc).map_err(&err)?;
+    Ok((family, EncodingKey::from_ec_der(&pkcs8)))
 }
 
-fn ec_pkcs8(curve_oid: &[u8], ec_private_key: &[u8]) -> Vec<u8> {
-    der::sequence(&[
-        &der::integer(&[0]),
-        &der::sequence(&[
-            &der::tlv(der::OID, der::OID_EC_PUBLIC_KEY),
-            &der::tlv(der::OID, curve_oid),
-        ]),
-        &der::tlv(der::OCTET_STRING, ec_private_key),
-    ])
+/// PKCS#8 around a SEC1 `ECPrivateKey`, the form the crypto backend takes.
+fn ec_pkcs8(curve: ObjectIdentifier, ec_private_key: &[u8]) -> der::Result<Vec<u8>> {
+    let algorithm = AlgorithmIdentifierRef {
+        oid: keys::OID_EC_PUBLIC_KEY,
+        parameters: Some(AnyRef::from(&curve)),
+    };
+    PrivateKeyInfoRef::new(algorithm, OctetStringRef::new(ec_private_key)?).to_der()
 }
 
 // ---------------------------------------------------------------------------
 // JWK private keys
 
+/// A private JWK as a signing key. `Jwk` reads `kid`, `alg`, `use` and `key_ops`; the key
+/// members are read from the object, since `Jwk` models public keys only (no `d`, and `x`/`y`
+/// required where a private key may leave them out).
 fn jwk_private(
     value: &Value,
     alg: Alg,
@@ -243,155 +226,51 @@ fn jwk_private(
             ))
         }
     };
-    let label = jwk_label(obj);
-    let kty = opt_str(obj, "kty")?
-        .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"kty\"")))?;
-    let kid = opt_str(obj, "kid")?.map(str::to_owned);
-    if let Some(key_alg) = opt_str(obj, "alg")? {
-        if key_alg != alg.name() {
-            return Err(JoseError::InvalidKey(format!(
-                "{label}: JWK alg {} does not match the requested algorithm {}",
-                quoted(key_alg),
-                quoted(alg.name())
-            )));
-        }
+    let read = read_jwk(obj)?;
+    let label = read.label.as_str();
+    let common = read.jwk.common;
+    // The member's own text, for messages (`Jwk` folds algorithms it does not know into one).
+    let text = |name: &str| obj.get(name).and_then(Value::as_str).unwrap_or_default();
+    if common
+        .key_algorithm
+        .is_some_and(|a| a != KeyAlgorithm::from(alg.to_jwt()))
+    {
+        return Err(JoseError::InvalidKey(format!(
+            "{label}: JWK alg {} does not match the requested algorithm {}",
+            quoted(text("alg")),
+            quoted(alg.name())
+        )));
     }
-    if let Some(u) = opt_str(obj, "use")? {
-        if u != "sig" {
-            return Err(JoseError::InvalidKey(format!(
-                "{label}: use {} is not \"sig\"",
-                quoted(u)
-            )));
-        }
+    if common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
+        return Err(JoseError::InvalidKey(format!(
+            "{label}: use {} is not \"sig\"",
+            quoted(text("use"))
+        )));
     }
-    if let Some(ops) = key_ops(obj)? {
-        if !ops.iter().any(|o| o == "sign") {
-            return Err(JoseError::InvalidKey(format!(
-                "{label}: key_ops does not allow \"sign\""
-            )));
-        }
+    if common
+        .key_operations
+        .as_ref()
+        .is_some_and(|ops| !ops.contains(&KeyOperations::Sign))
+    {
+        return Err(JoseError::InvalidKey(format!(
+            "{label}: key_ops does not allow \"sign\""
+        )));
     }
-    let needs_private = || JoseError::InvalidKey(format!("{label}: not a private key (no \"d\")"));
-    let (family, key) = match kty {
+    let (family, key) = match read.kty.as_str() {
         "oct" => {
-            let k = b64_member(obj, "k")?;
+            let k = b64_member(obj, label, "k")?;
             if k.is_empty() {
                 return Err(JoseError::InvalidKey(format!("{label}: empty \"k\"")));
             }
             (KeyFamily::Hmac, EncodingKey::from_secret(&k))
         }
-        "RSA" => {
-            if !obj.contains_key("d") {
-                return Err(needs_private());
-            }
-            if obj.contains_key("oth") {
-                return Err(JoseError::InvalidKey(format!(
-                    "{label}: multi-prime RSA keys (\"oth\") are not supported"
-                )));
-            }
-            let mut parts = Vec::new();
-            for name in ["n", "e", "d", "p", "q", "dp", "dq", "qi"] {
-                if !obj.contains_key(name) {
-                    return Err(JoseError::InvalidKey(format!(
-                        "{label}: RSA private JWK needs \"{name}\" (n, e, d, p, q, dp, dq, qi)"
-                    )));
-                }
-                parts.push(der::integer(&b64_member(obj, name)?));
-            }
-            let mut fields: Vec<&[u8]> = vec![&[0x02, 0x01, 0x00]];
-            fields.extend(parts.iter().map(Vec::as_slice));
-            (
-                KeyFamily::Rsa,
-                EncodingKey::from_rsa_der(&der::sequence(&fields)),
-            )
-        }
-        "EC" => {
-            let crv = opt_str(obj, "crv")?
-                .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
-            let (family, curve_oid, len) = match crv {
-                "P-256" => (KeyFamily::EcP256, der::OID_P256, 32usize),
-                "P-384" => (KeyFamily::EcP384, der::OID_P384, 48usize),
-                other => {
-                    return Err(JoseError::InvalidKey(format!(
-                        "{label}: signing with EC curve {} is not supported",
-                        quoted(other)
-                    )))
-                }
-            };
-            if !obj.contains_key("d") {
-                return Err(needs_private());
-            }
-            let d = b64_member(obj, "d")?;
-            let d = der::strip_leading_zeros(&d);
-            if d.is_empty() || d.len() > len {
-                return Err(JoseError::InvalidKey(format!(
-                    "{label}: invalid \"d\" for {crv}"
-                )));
-            }
-            let mut scalar = vec![0u8; len - d.len()];
-            scalar.extend_from_slice(d);
-            let mut fields = vec![der::integer(&[1]), der::tlv(der::OCTET_STRING, &scalar)];
-            if obj.contains_key("x") || obj.contains_key("y") {
-                let x = b64_member(obj, "x")?;
-                let y = b64_member(obj, "y")?;
-                if x.len() != len || y.len() != len {
-                    return Err(JoseError::InvalidKey(format!(
-                        "{label}: {crv} coordinates must be {len} bytes"
-                    )));
-                }
-                let mut bits = vec![0x00, 0x04];
-                bits.extend_from_slice(&x);
-                bits.extend_from_slice(&y);
-                fields.push(der::tlv(der::CTX1, &der::tlv(der::BIT_STRING, &bits)));
-            }
-            let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-            let ec_private_key = der::sequence(&refs);
-            (
-                family,
-                EncodingKey::from_ec_der(&ec_pkcs8(curve_oid, &ec_private_key)),
-            )
-        }
-        "OKP" => {
-            let crv = opt_str(obj, "crv")?
-                .ok_or_else(|| JoseError::InvalidKey(format!("{label}: missing \"crv\"")))?;
-            if crv != "Ed25519" {
-                return Err(JoseError::InvalidKey(format!(
-                    "{label}: signing with OKP curve {} is not supported",
-                    quoted(crv)
-                )));
-            }
-            if !obj.contains_key("d") {
-                return Err(needs_private());
-            }
-            let d = b64_member(obj, "d")?;
-            if d.len() != 32 {
-                return Err(JoseError::InvalidKey(format!(
-                    "{label}: Ed25519 \"d\" must be 32 bytes"
-                )));
-            }
-            let alg_id = der::sequence(&[&der::tlv(der::OID, der::OID_ED25519)]);
-            let private = der::tlv(der::OCTET_STRING, &der::tlv(der::OCTET_STRING, &d));
-            let doc = if obj.contains_key("x") {
-                // PKCS#8 v2 with the public key: the backend checks x matches d.
-                let x = b64_member(obj, "x")?;
-                if x.len() != 32 {
-                    return Err(JoseError::InvalidKey(format!(
-                        "{label}: Ed25519 \"x\" must be 32 bytes"
-                    )));
-                }
-                let mut bits = vec![0x00];
-                bits.extend_from_slice(&x);
-                der::sequence(&[
-                    &der::integer(&[1]),
-                    &alg_id,
-                    &private,
-                    &der::tlv(der::CTX1_PRIMITIVE, &bits),
-                ])
-            } else {
-                der::sequence(&[&der::integer(&[0]), &alg_id, &private])
-            };
-            (KeyFamily::Ed25519, EncodingKey::from_ed_der(&doc))
-        }
+        "RSA" => (KeyFamily::Rsa, rsa_private(obj, label)?),
+        "EC" => ec_private(obj, label)?,
+        "OKP" => (KeyFamily::Ed25519, ed25519_private(obj, label)?),
         other => {
             return Err(JoseError::InvalidKey(format!(
                 "{label}: unsupported kty {}",
@@ -399,5 +278,146 @@ fn jwk_private(
             )))
         }
     };
-    Ok((family, key, kid))
+    Ok((family, key, common.key_id))
+}
+
+fn not_private(label: &str) -> JoseError {
+    JoseError::InvalidKey(format!("{label}: not a private key (no \"d\")"))
+}
+
+/// An RSA private JWK as PKCS#1 `RSAPrivateKey` (two primes).
+fn rsa_private(obj: &Map<String, Value>, label: &str) -> Result<EncodingKey, JoseError> {
+    if !obj.contains_key("d") {
+        return Err(not_private(label));
+    }
+    if obj.contains_key("oth") {
+        return Err(JoseError::InvalidKey(format!(
+            "{label}: multi-prime RSA keys (\"oth\") are not supported"
+        )));
+    }
+    let member = |name: &str| {
+        if !obj.contains_key(name) {
+            return Err(JoseError::InvalidKey(format!(
+                "{label}: RSA private JWK needs \"{name}\" (n, e, d, p, q, dp, dq, qi)"
+            )));
+        }
+        b64_member(obj, label, name)
+    };
+    let (n, e, d) = (member("n")?, member("e")?, member("d")?);
+    let (p, q) = (member("p")?, member("q")?);
+    let (dp, dq, qi) = (member("dp")?, member("dq")?, member("qi")?);
+    let document = || -> der::Result<Vec<u8>> {
+        pkcs1::RsaPrivateKey {
+            modulus: UintRef::new(&n)?,
+            public_exponent: UintRef::new(&e)?,
+            private_exponent: UintRef::new(&d)?,
+            prime1: UintRef::new(&p)?,
+            prime2: UintRef::new(&q)?,
+            exponent1: UintRef::new(&dp)?,
+            exponent2: UintRef::new(&dq)?,
+            coefficient: UintRef::new(&qi)?,
+            other_prime_infos: None,
+        }
+        .to_der()
+    };
+    let document = document().map_err(invalid_der("RSA private key"))?;
+    Ok(EncodingKey::from_rsa_der(&document))
+}
+
+/// An EC private JWK as SEC1 `ECPrivateKey` in PKCS#8; `x` and `y`, when given, go in as the
+/// public key, which the crypto backend checks against `d`.
+fn ec_private(
+    obj: &Map<String, Value>,
+    label: &str,
+) -> Result<(KeyFamily, EncodingKey), JoseError> {
+    let crv = str_member(obj, label, "crv")?;
+    let (family, curve, len) = match crv {
+        "P-256" => (KeyFamily::EcP256, keys::OID_P256, 32usize),
+        "P-384" => (KeyFamily::EcP384, keys::OID_P384, 48usize),
+        other => {
+            return Err(JoseError::InvalidKey(format!(
+                "{label}: signing with EC curve {} is not supported",
+                quoted(other)
+            )))
+        }
+    };
+    if !obj.contains_key("d") {
+        return Err(not_private(label));
+    }
+    let d = b64_member(obj, label, "d")?;
+    let invalid_d = || JoseError::InvalidKey(format!("{label}: invalid \"d\" for {crv}"));
+    let d = UintRef::new(&d).map_err(|_| invalid_d())?.as_bytes();
+    if d.is_empty() || d.len() > len {
+        return Err(invalid_d());
+    }
+    let mut scalar = vec![0u8; len - d.len()];
+    scalar.extend_from_slice(d);
+    let point = if obj.contains_key("x") || obj.contains_key("y") {
+        let x = b64_member(obj, label, "x")?;
+        let y = b64_member(obj, label, "y")?;
+        if x.len() != len || y.len() != len {
+            return Err(JoseError::InvalidKey(format!(
+                "{label}: {crv} coordinates must be {len} bytes"
+            )));
+        }
+        Some([&[0x04u8][..], &x, &y].concat())
+    } else {
+        None
+    };
+    let ec_private_key = sec1::EcPrivateKey {
+        private_key: &scalar,
+        parameters: None,
+        public_key: point.as_deref(),
+    };
+    let pkcs8 = ec_private_key
+        .to_der()
+        .and_then(|sec1| ec_pkcs8(curve, &sec1))
+        .map_err(invalid_der("EC private key"))?;
+    Ok((family, EncodingKey::from_ec_der(&pkcs8)))
+}
+
+/// An Ed25519 private JWK as PKCS#8 (RFC 8410): v2 with the public key when `x` is given, which
+/// the crypto backend checks against `d`.
+fn ed25519_private(obj: &Map<String, Value>, label: &str) -> Result<EncodingKey, JoseError> {
+    let crv = str_member(obj, label, "crv")?;
+    if crv != "Ed25519" {
+        return Err(JoseError::InvalidKey(format!(
+            "{label}: signing with OKP curve {} is not supported",
+            quoted(crv)
+        )));
+    }
+    if !obj.contains_key("d") {
+        return Err(not_private(label));
+    }
+    let d = b64_member(obj, label, "d")?;
+    if d.len() != 32 {
+        return Err(JoseError::InvalidKey(format!(
+            "{label}: Ed25519 \"d\" must be 32 bytes"
+        )));
+    }
+    let x = if obj.contains_key("x") {
+        let x = b64_member(obj, label, "x")?;
+        if x.len() != 32 {
+            return Err(JoseError::InvalidKey(format!(
+                "{label}: Ed25519 \"x\" must be 32 bytes"
+            )));
+        }
+        Some(x)
+    } else {
+        None
+    };
+    let document = || -> der::Result<Vec<u8>> {
+        let curve_private_key = OctetStringRef::new(&d)?.to_der()?;
+        PrivateKeyInfoRef {
+            algorithm: AlgorithmIdentifierRef {
+                oid: keys::OID_ED25519,
+                parameters: None,
+            },
+            private_key: OctetStringRef::new(&curve_private_key)?,
+            public_key: x.as_deref().map(BitStringRef::from_bytes).transpose()?,
+        }
+        .to_der()
+    };
+    let document = document().map_err(invalid_der("Ed25519 private key"))?;
+    Ok(EncodingKey::from_ed_der(&document))
 }

@@ -164,25 +164,52 @@ fn pem(label: &str, der_bytes: &[u8]) -> String {
 
 /// PKCS#1 RSAPrivateKey from a private RSA JWK (test-side builder).
 fn rsa_pkcs1_der(jwk: &Value) -> Vec<u8> {
-    let mut fields = vec![der::integer(&[0])];
-    for m in ["n", "e", "d", "p", "q", "dp", "dq", "qi"] {
-        fields.push(der::integer(&b64url_decode(str_field(jwk, m), m).unwrap()));
+    use der::asn1::UintRef;
+    use der::Encode;
+    let m: Vec<Vec<u8>> = ["n", "e", "d", "p", "q", "dp", "dq", "qi"]
+        .iter()
+        .map(|m| b64url_decode(str_field(jwk, m), m).unwrap())
+        .collect();
+    let uint = |i: usize| UintRef::new(&m[i]).unwrap();
+    pkcs1::RsaPrivateKey {
+        modulus: uint(0),
+        public_exponent: uint(1),
+        private_exponent: uint(2),
+        prime1: uint(3),
+        prime2: uint(4),
+        exponent1: uint(5),
+        exponent2: uint(6),
+        coefficient: uint(7),
+        other_prime_infos: None,
     }
-    let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-    der::sequence(&refs)
+    .to_der()
+    .unwrap()
 }
 
-fn pkcs8_der(oid: &[u8], params: Option<&[u8]>, private: &[u8]) -> Vec<u8> {
-    let mut alg_id = vec![der::tlv(der::OID, oid)];
-    if let Some(p) = params {
-        alg_id.push(p.to_vec());
-    }
-    let alg_refs: Vec<&[u8]> = alg_id.iter().map(Vec::as_slice).collect();
-    der::sequence(&[
-        &der::integer(&[0]),
-        &der::sequence(&alg_refs),
-        &der::tlv(der::OCTET_STRING, private),
-    ])
+fn pkcs8_der(
+    oid: der::asn1::ObjectIdentifier,
+    params: Option<der::asn1::AnyRef<'_>>,
+    private: &[u8],
+) -> Vec<u8> {
+    use der::Encode;
+    pkcs8::PrivateKeyInfoRef::new(
+        spki::AlgorithmIdentifierRef {
+            oid,
+            parameters: params,
+        },
+        der::asn1::OctetStringRef::new(private).unwrap(),
+    )
+    .to_der()
+    .unwrap()
+}
+
+/// DER of an OCTET STRING (RFC 8410 `CurvePrivateKey`).
+fn octet_string_der(bytes: &[u8]) -> Vec<u8> {
+    use der::Encode;
+    der::asn1::OctetStringRef::new(bytes)
+        .unwrap()
+        .to_der()
+        .unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -1524,10 +1551,15 @@ fn pem_forms() {
     let token = str_field(&a2, "token");
     let n = b64url_decode(str_field(&a2["jwk"], "n"), "n").unwrap();
     let e = b64url_decode(str_field(&a2["jwk"], "e"), "e").unwrap();
-    let pkcs1 = pem(
-        "RSA PUBLIC KEY",
-        &der::sequence(&[&der::integer(&n), &der::integer(&e)]),
-    );
+    let pkcs1 = pem("RSA PUBLIC KEY", &{
+        use der::Encode;
+        pkcs1::RsaPublicKey {
+            modulus: der::asn1::UintRef::new(&n).unwrap(),
+            public_exponent: der::asn1::UintRef::new(&e).unwrap(),
+        }
+        .to_der()
+        .unwrap()
+    });
     let spki = read_text("negative/keys/rfc7515_A2_rsa_public_spki.pem");
     let cases: Vec<(String, usize, &str)> = vec![
         (pkcs1.clone(), 1, "Ok"),
@@ -1584,21 +1616,30 @@ fn sign_verify_round_trips() {
     let rsa_pkcs1_pem = pem("RSA PRIVATE KEY", &rsa_pkcs1);
     let rsa_pkcs8_pem = pem(
         "PRIVATE KEY",
-        &pkcs8_der(der::OID_RSA_ENCRYPTION, Some(&[0x05, 0x00]), &rsa_pkcs1),
+        &pkcs8_der(
+            keys::OID_RSA_ENCRYPTION,
+            Some(der::asn1::AnyRef::NULL),
+            &rsa_pkcs1,
+        ),
     );
     let ec_jwk = a3["jwk"].clone();
     let ec_d = b64url_decode(str_field(&ec_jwk, "d"), "d").unwrap();
-    let ec_sec1 = der::sequence(&[
-        &der::integer(&[1]),
-        &der::tlv(der::OCTET_STRING, &ec_d),
-        &der::tlv(der::CTX0, &der::tlv(der::OID, der::OID_P256)),
-    ]);
+    let ec_sec1 = {
+        use der::Encode;
+        sec1::EcPrivateKey {
+            private_key: &ec_d,
+            parameters: Some(sec1::EcParameters::NamedCurve(keys::OID_P256)),
+            public_key: None,
+        }
+        .to_der()
+        .unwrap()
+    };
     let ec_sec1_pem = pem("EC PRIVATE KEY", &ec_sec1);
     let ec_pkcs8_pem = pem(
         "PRIVATE KEY",
         &pkcs8_der(
-            der::OID_EC_PUBLIC_KEY,
-            Some(&der::tlv(der::OID, der::OID_P256)),
+            keys::OID_EC_PUBLIC_KEY,
+            Some(der::asn1::AnyRef::from(&keys::OID_P256)),
             &ec_sec1,
         ),
     );
@@ -1606,7 +1647,7 @@ fn sign_verify_round_trips() {
     let ed_d = b64url_decode(str_field(&ed_jwk, "d"), "d").unwrap();
     let ed_pkcs8_pem = pem(
         "PRIVATE KEY",
-        &pkcs8_der(der::OID_ED25519, None, &der::tlv(der::OCTET_STRING, &ed_d)),
+        &pkcs8_der(keys::OID_ED25519, None, &octet_string_der(&ed_d)),
     );
     let p384_private_jwk: Value = serde_json::from_str(P384_JWK).unwrap();
     let hmac_jwk =
@@ -1916,4 +1957,418 @@ fn time_claims_must_be_finite_numbers() {
     }
     let ok = super::parse_strict(br#"{"exp":1e300}"#.to_vec(), "claims").unwrap();
     assert!(validate_claims(ok.root(), &Policy::new(1_700_000_000)).is_ok());
+}
+
+// ---------------------------------------------------------------------------
+// key material read by the libraries (pem, spki, pkcs1, pkcs8, sec1, x509-cert, Jwk)
+
+// Certificates of the P-384 test key (`openssl req -x509`): v3 with extensions (key
+// identifiers, basic constraints, subject alternative name, critical key usage, extended key
+// usage), and v1 without any.
+const P384_CERT_V3: &str = "-----BEGIN CERTIFICATE-----
+MIICMTCCAbegAwIBAgIUZZy6pEovqyaX1AXFr5/8nGeHUvMwCgYIKoZIzj0EAwIw
+LzEbMBkGA1UEAwwScGdfand0X2NsYWltcyB0ZXN0MRAwDgYDVQQKDAdFeGFtcGxl
+MCAXDTI2MTEzMDE4NDA0MVoYDzIxMjYxMTA2MTg0MDQxWjAvMRswGQYDVQQDDBJw
+Z19qd3RfY2xhaW1zIHRlc3QxEDAOBgNVBAoMB0V4YW1wbGUwdjAQBgcqhkjOPQIB
+BgUrgQQAIgNiAAQpAJk1dnYsLmL06/tVW9PbRS221nEIdd8GNw6KgWj1HESv0F7L
+WhNWGmDOxGm4lKT0S03PuBpfjvfl6HyV3aGraCNtoRCkTGScUgmG5KYtCCPvX7Ki
+Gm8USphD3IEc1y2jgZEwgY4wHQYDVR0OBBYEFJIEMW1NreLu1EWyCJ3LnWLymHTO
+MB8GA1UdIwQYMBaAFJIEMW1NreLu1EWyCJ3LnWLymHTOMA8GA1UdEwEB/wQFMAMB
+Af8wFgYDVR0RBA8wDYILZXhhbXBsZS5jb20wDgYDVR0PAQH/BAQDAgeAMBMGA1Ud
+JQQMMAoGCCsGAQUFBwMBMAoGCCqGSM49BAMCA2gAMGUCMA5Dq8W+wDgydE6YHqbM
+gT9BEDPJ2jr6vlEiV6R+lIfR+2kRm29vqrNy9njUIL5ZWAIxAJYilyOKSsOqctu1
+gO9Y67FQlNcVoyf0SzoGnMrfn0IJ0xICMZ1bBTKPgHE8iBx+zg==
+-----END CERTIFICATE-----
+";
+const P384_CERT_V1: &str = "-----BEGIN CERTIFICATE-----
+MIIBUjCB2gIUdTzfVJhoh8O86InTYbrteU8+DwAwCgYIKoZIzj0EAwIwDTELMAkG
+A1UEAwwCdjEwIBcNMjYxMTMwMTg0MDQxWhgPMjEyNjExMDYxODQwNDFaMA0xCzAJ
+BgNVBAMMAnYxMHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEKQCZNXZ2LC5i9Ov7VVvT
+20UtttZxCHXfBjcOioFo9RxEr9Bey1oTVhpgzsRpuJSk9EtNz7gaX4735eh8ld2h
+q2gjbaEQpExknFIJhuSmLQgj71+yohpvFEqYQ9yBHNctMAoGCCqGSM49BAMCA2cA
+MGQCMFLXJvUrqFF9rdPOi8/Y2eIx4wCpwRKbOU9Eaqu36qjBgwLvX77STW6EJRlx
+zdPY6gIwAyI1zvhBO1NodCuVLduikmLVLyM4YMPPbl9sJJWHNLgFn1a8xAGYLc8x
+hHb0b8kz
+-----END CERTIFICATE-----
+";
+// The P-384 test key encrypted (`openssl pkcs8 -topk8 -v2 aes-128-cbc`, and the traditional
+// `openssl ec -aes128` with RFC 1421 headers).
+const P384_PKCS8_ENCRYPTED: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIIBHDBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI2mN3XCTtYSACAggA
+MAwGCCqGSIb3DQIJBQAwHQYJYIZIAWUDBAECBBBEnVMnyJV//uQG+OXXr1LLBIHA
+aqMWvJXkP8mal2k3hRL6fJG/SbRnaE9amNhTN7jS4if0K4Bght6DiM0Es+8+xudp
+HLFa+m4AobJCngxNoJbnvOMw2Isl/jjMOyjLGySwXvq1V7HectfQvRn7nFLv51yb
+e/Sm697p7KyeqMJyZqUOuvd/Hy1vtJgrbaH856pohGHr9VI3PNyZ/tp7kGLX+Euk
+z0doSbL1SP6M3yKnZ1kBf5G1fbak/16n90os8dOK4cGWH8/jbB/qUAVaiSha+1W4
+-----END ENCRYPTED PRIVATE KEY-----
+";
+const P384_SEC1_ENCRYPTED: &str = "-----BEGIN EC PRIVATE KEY-----
+Proc-Type: 4,ENCRYPTED
+DEK-Info: AES-128-CBC,733B6FCF3758B1FDE4F16B01538DD212
+
+S3B+8yyApLqjCZTe5neKk5W7tdJLQa35paFuLprK/9aV7EY1U3lbgftATbd+qQYx
+OVqD8KkGLtbNxr7nfSGirP8c1u1VUi/rzYGXNuruBG8WbHXXqUgu3LpHZTIxloW1
+h/bHxESGIo3e26GOlGu1OEHxy7//P39zxMgONgIP691zaxUc5WV/WW9zywQ7kC64
+hqhnt63JRQb2KMlZOzL9vE5WXsFE0fFCbk4eA/fg8r0=
+-----END EC PRIVATE KEY-----
+";
+// An EC public key on secp256k1 (`openssl genpkey -pkeyopt ec_paramgen_curve:secp256k1`).
+const SECP256K1_SPKI: &str = "-----BEGIN PUBLIC KEY-----
+MFYwEAYHKoZIzj0CAQYFK4EEAAoDQgAE2+GHCmA7DjOeb0KWi9U4mg8c4N+bJtkM
+ggSE93U4IeySqLdOBklNmxdBK2YV0ZT4/HB/14xz+M6fXMgnc8e0NA==
+-----END PUBLIC KEY-----
+";
+
+/// The message of a refusal, or "Ok" with the number of keys.
+fn parse_outcome(material: &str) -> String {
+    match KeySet::parse(material) {
+        Ok(set) => format!("Ok {}", set.len()),
+        Err(e) => format!("{}: {}", e.kind_name(), e.message()),
+    }
+}
+
+/// An ES384 token by the P-384 test key.
+fn p384_token() -> String {
+    sign(
+        &json!({"sub": "u", "exp": now() + 300}),
+        P384_PKCS8,
+        "ES384",
+    )
+    .unwrap()
+}
+
+#[test]
+fn pem_text_around_and_inside_blocks() {
+    let token = p384_token();
+    let body = P384_SPKI
+        .trim_end()
+        .trim_start_matches("-----BEGIN PUBLIC KEY-----\n")
+        .trim_end_matches("\n-----END PUBLIC KEY-----");
+    let block =
+        |body: &str| format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----");
+    let lines: Vec<&str> = body.lines().collect();
+    let ok = "Ok 1".to_string();
+    let cases: Vec<(String, String)> = vec![
+        (format!("{P384_SPKI}trailing text: not PEM\n\0"), ok.clone()),
+        (format!("subject=CN = x\n{P384_SPKI}"), ok.clone()),
+        (format!("-{P384_SPKI}"), ok.clone()),
+        (block(&lines.join("\n\n")), ok.clone()),
+        (block(&lines.join("\r\n\r\n")), ok.clone()),
+        (
+            format!("{}\n", block(body)).replace('\n', "\r\n"),
+            ok.clone(),
+        ),
+        (block(&format!("{body}\n")), ok.clone()),
+        (
+            block(&format!("{body}\u{b}")),
+            "InvalidKey: invalid PEM: PUBLIC KEY body is not valid base64".into(),
+        ),
+        (
+            block(&format!("{body}\u{a0}")),
+            "InvalidKey: invalid PEM: PUBLIC KEY body is not valid base64".into(),
+        ),
+        (
+            block(&format!("{body}!")),
+            "InvalidKey: invalid PEM: PUBLIC KEY body is not valid base64".into(),
+        ),
+        (
+            format!("-----BEGIN PUBLIC KEY-----\n{body}\n"),
+            "InvalidKey: invalid PEM: no END line for PUBLIC KEY".into(),
+        ),
+        (
+            format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PRIVATE KEY-----"),
+            "InvalidKey: invalid PEM: no END line for PUBLIC KEY".into(),
+        ),
+        (
+            // A second block without an END line is refused, not skipped.
+            format!("{P384_SPKI}-----BEGIN PUBLIC KEY-----\n{body}\n"),
+            "InvalidKey: invalid PEM: no END line for PUBLIC KEY".into(),
+        ),
+        (
+            format!("-----BEGIN public key-----\n{body}\n-----END public key-----"),
+            "InvalidKey: invalid PEM: bad BEGIN label".into(),
+        ),
+        (
+            format!("-----BEGIN PUBLIC KEY\n{body}\n-----END PUBLIC KEY-----"),
+            "InvalidKey: invalid PEM: bad BEGIN label".into(),
+        ),
+        (
+            "-----BEGIN PUBLIC KEY".into(),
+            "InvalidKey: invalid PEM: unterminated BEGIN line".into(),
+        ),
+        (
+            block(&format!("Comment: a header\n\n{body}")),
+            "InvalidKey: encrypted PEM (or PEM with headers) is not supported".into(),
+        ),
+        (
+            P384_SEC1_ENCRYPTED.into(),
+            "InvalidKey: encrypted PEM (or PEM with headers) is not supported".into(),
+        ),
+        (
+            "-----BEGIN FOO-----\nAAAA\n-----END FOO-----".into(),
+            "InvalidKey: unsupported PEM block \"FOO\"".into(),
+        ),
+    ];
+    for (material, want) in cases {
+        assert_eq!(parse_outcome(&material), want, "{material:?}");
+        if want == ok {
+            let keys = KeySet::parse(&material).unwrap();
+            assert!(
+                verify_signature(&token, &keys, NO_ALGS).is_ok(),
+                "{material:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn certificates_give_their_subject_key() {
+    let token = p384_token();
+    for cert in [P384_CERT_V3, P384_CERT_V1] {
+        let keys = KeySet::parse(cert).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys.keys()[0].family(), &KeyFamily::EcP384);
+        assert!(verify_signature(&token, &keys, NO_ALGS).is_ok());
+        assert_eq!(
+            kind(&sign(&json!({"sub": "u"}), cert, "ES384")),
+            "InvalidKey"
+        );
+    }
+    // A pasted chain: every certificate is a key.
+    assert_eq!(
+        parse_outcome(&format!("{P384_CERT_V3}{P384_CERT_V1}{P384_SPKI}")),
+        "Ok 3"
+    );
+    // Broken DER: cut short, or with bytes after the certificate.
+    let der = pem::parse(P384_CERT_V3).unwrap().into_contents();
+    for bad in [&der[..der.len() - 1], &[der.as_slice(), &[0]].concat()] {
+        assert_eq!(
+            parse_outcome(&self::pem("CERTIFICATE", bad)),
+            "InvalidKey: invalid certificate (DER)"
+        );
+    }
+}
+
+#[test]
+fn rsa_modulus_sizes() {
+    use der::Encode;
+    // Moduli of an exact bit length (only the length is checked when a key is read).
+    let modulus = |bits: usize| {
+        let mut n = vec![0xA5u8; bits.div_ceil(8)];
+        n[0] = 1 << ((bits - 1) % 8);
+        n
+    };
+    for (bits, ok) in [
+        (2047, false),
+        (2048, true),
+        (4095, true),
+        (8192, true),
+        (8193, false),
+    ] {
+        let n = modulus(bits);
+        let refused =
+            format!("RSA modulus of {bits} bits is outside the supported 2048-8192 range");
+        let public = pkcs1::RsaPublicKey {
+            modulus: der::asn1::UintRef::new(&n).unwrap(),
+            public_exponent: der::asn1::UintRef::new(&[1, 0, 1]).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        let spki = spki::SubjectPublicKeyInfoRef {
+            algorithm: pkcs1::ALGORITHM_ID,
+            subject_public_key: der::asn1::BitStringRef::from_bytes(&public).unwrap(),
+        }
+        .to_der()
+        .unwrap();
+        let mut padded = vec![0u8];
+        padded.extend_from_slice(&n);
+        let materials = [
+            (pem("RSA PUBLIC KEY", &public), String::new()),
+            (pem("PUBLIC KEY", &spki), String::new()),
+            (
+                json!({"kty": "RSA", "n": b64url_encode(&n), "e": "AQAB"}).to_string(),
+                "JWK: ".into(),
+            ),
+            // JWK members may carry leading zero octets.
+            (
+                json!({"kty": "RSA", "n": b64url_encode(&padded), "e": "AQAB"}).to_string(),
+                "JWK: ".into(),
+            ),
+        ];
+        for (material, prefix) in materials {
+            let want = if ok {
+                "Ok 1".to_string()
+            } else {
+                format!("InvalidKey: {prefix}{refused}")
+            };
+            assert_eq!(parse_outcome(&material), want, "{bits} bits: {material}");
+        }
+    }
+}
+
+#[test]
+fn ec_keys_on_other_curves() {
+    let p384: Value = serde_json::from_str(P384_JWK).unwrap();
+    let public = without(&public_jwk(&p384), "kid");
+    let short = with_member(
+        &with_member(&public, "x", json!(b64url_encode(&[1u8; 32]))),
+        "y",
+        json!(b64url_encode(&[2u8; 32])),
+    );
+    let cases: Vec<(String, &str)> = vec![
+        (
+            with_member(&public, "crv", json!("P-256")).to_string(),
+            "InvalidKey: JWK: P-256 coordinates must be 32 bytes",
+        ),
+        (
+            short.to_string(),
+            "InvalidKey: JWK: P-384 coordinates must be 48 bytes",
+        ),
+        (
+            with_member(&public, "crv", json!("Ed25519")).to_string(),
+            "InvalidKey: JWK: unsupported EC curve \"Ed25519\"",
+        ),
+        (
+            with_member(&public, "crv", json!("brainpoolP256r1")).to_string(),
+            "InvalidKey: JWK: unsupported EC curve \"brainpoolP256r1\"",
+        ),
+        (
+            with_member(
+                &with_member(&public, "kty", json!("OKP")),
+                "crv",
+                json!("P-256"),
+            )
+            .to_string(),
+            "InvalidKey: JWK: unsupported OKP curve \"P-256\"",
+        ),
+        // Known curves this extension cannot use: kept, never used.
+        (
+            with_member(&public, "crv", json!("secp256k1")).to_string(),
+            "Ok 1",
+        ),
+        (
+            with_member(&public, "crv", json!("P-521")).to_string(),
+            "Ok 1",
+        ),
+        (SECP256K1_SPKI.into(), "Ok 1"),
+    ];
+    for (material, want) in cases {
+        assert_eq!(parse_outcome(&material), want, "{material}");
+    }
+    let secp = KeySet::parse(SECP256K1_SPKI).unwrap();
+    assert_eq!(
+        secp.keys()[0].family(),
+        &KeyFamily::Unsupported("EC secp256k1".into())
+    );
+    assert_eq!(
+        verify_signature(&p384_token(), &secp, NO_ALGS).unwrap_err(),
+        JoseError::Rejected("no key for algorithm \"ES384\"".into())
+    );
+    // Signing: the key's curve must be the algorithm's.
+    let claims = json!({"sub": "u"});
+    for (material, alg, want) in [
+        (
+            P384_PKCS8.to_string(),
+            "ES256",
+            "ES256 cannot be used with this EC P-384 key",
+        ),
+        (
+            P384_JWK.to_string(),
+            "ES256",
+            "ES256 cannot be used with this EC P-384 key",
+        ),
+        (
+            with_member(&p384, "crv", json!("secp256k1")).to_string(),
+            "ES256",
+            "JWK \"p384-test\": signing with EC curve \"secp256k1\" is not supported",
+        ),
+    ] {
+        assert_eq!(
+            sign(&claims, &material, alg).unwrap_err(),
+            JoseError::InvalidKey(want.into())
+        );
+    }
+}
+
+#[test]
+fn encrypted_private_keys_are_refused() {
+    let claims = json!({"sub": "u"});
+    for (material, want) in [
+        (
+            P384_PKCS8_ENCRYPTED,
+            "encrypted private keys are not supported",
+        ),
+        (
+            P384_SEC1_ENCRYPTED,
+            "encrypted PEM (or PEM with headers) is not supported",
+        ),
+    ] {
+        assert_eq!(
+            sign(&claims, material, "ES384").unwrap_err(),
+            JoseError::InvalidKey(want.into())
+        );
+    }
+    assert_eq!(
+        KeySet::parse(P384_PKCS8_ENCRYPTED).unwrap_err(),
+        JoseError::InvalidKey(
+            "PEM private key given as verification key; configure the public key or certificate"
+                .into()
+        )
+    );
+}
+
+#[test]
+fn jwk_members_checked_as_jwk_does_not() {
+    let oct = json!({"kty": "oct", "k": "AAAA"});
+    let magic = json!({"$serde_json::private::Number": "x"});
+    let cases: Vec<(Value, &str)> = vec![
+        // `Jwk` takes null for absent: refused here.
+        (
+            with_member(&oct, "kid", json!(null)),
+            "InvalidKey: JWK: \"kid\" is not a string",
+        ),
+        (
+            with_member(&oct, "alg", json!(null)),
+            "InvalidKey: JWK: \"alg\" is not a string",
+        ),
+        (
+            with_member(&oct, "use", json!(null)),
+            "InvalidKey: JWK: \"use\" is not a string",
+        ),
+        (
+            with_member(&oct, "key_ops", json!(null)),
+            "InvalidKey: JWK: \"key_ops\" is not an array",
+        ),
+        (
+            with_member(&oct, "key_ops", json!(["verify", 1])),
+            "InvalidKey: JWK: \"key_ops\" lists a non-string",
+        ),
+        (
+            with_member(&oct, "k", json!(null)),
+            "InvalidKey: JWK: \"k\" is not a string",
+        ),
+        (
+            with_member(&oct, "k", magic.clone()),
+            "InvalidKey: JWK: \"k\" is not a string",
+        ),
+        (
+            json!({"kty": "OKP", "crv": "Ed448", "x": magic.clone()}),
+            "Ok 1",
+        ),
+        // Members nothing here reads, whatever `Jwk` would make of them.
+        (with_member(&oct, "x5c", json!(5)), "Ok 1"),
+        (with_member(&oct, "x5t", json!({})), "Ok 1"),
+        (with_member(&oct, "x5t#S256", json!(null)), "Ok 1"),
+        (with_member(&oct, "extra", magic), "Ok 1"),
+        // Algorithms `Jwk` does not know keep the key, which verifies nothing.
+        (with_member(&oct, "alg", json!("HS1")), "Ok 1"),
+    ];
+    for (jwk, want) in cases {
+        assert_eq!(parse_outcome(&jwk.to_string()), want, "{jwk}");
+    }
+    let pinned = KeySet::parse(&with_member(&oct, "alg", json!("HS1")).to_string()).unwrap();
+    assert!(Alg::ALL.iter().all(|a| !pinned.keys()[0].usable_with(*a)));
+    // A repeated member name keeps its last value, as it always did (jsonb's reading).
+    let repeated = KeySet::parse(r#"{"kty":"oct","k":"AAAA","kid":"a","kid":"b"}"#).unwrap();
+    assert_eq!(repeated.keys()[0].kid(), Some("b"));
 }
