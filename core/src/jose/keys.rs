@@ -111,15 +111,15 @@ impl Key {
         self.common.key_id.as_deref()
     }
 
+    /// Key family (derived from `kty`/`crv` or the PEM algorithm), for tests.
     #[cfg(test)]
-    /// Key family (derived from `kty`/`crv` or the PEM algorithm).
-    pub fn family(&self) -> &KeyFamily {
+    pub(crate) fn family(&self) -> &KeyFamily {
         &self.family
     }
 
     /// False when `use` is present and not `sig`, or `key_ops` is present
     /// without `verify` (RFC 7517 §4.2, §4.3).
-    pub fn can_verify(&self) -> bool {
+    fn can_verify(&self) -> bool {
         let use_ok = self
             .common
             .public_key_use
@@ -233,25 +233,6 @@ impl KeySet {
         })
     }
 
-    #[cfg(test)]
-    /// Parses several pieces of key material (e.g. a configured secret and a
-    /// configured JWK Set) and merges them. Parts that are empty or
-    /// whitespace-only are skipped (an unset setting); any other part that
-    /// fails to parse fails the whole call. At least one key is required.
-    pub fn from_parts(parts: &[&str]) -> Result<KeySet, JoseError> {
-        let mut set = KeySet::default();
-        for part in parts {
-            if part.trim().is_empty() {
-                continue;
-            }
-            set = set.merge(KeySet::parse(part)?);
-        }
-        if set.keys.is_empty() {
-            return Err(JoseError::InvalidKey("no key material configured".into()));
-        }
-        Ok(set)
-    }
-
     /// Concatenates two key sets (`self` first).
     pub fn merge(mut self, other: KeySet) -> KeySet {
         self.keys.extend(other.keys);
@@ -260,7 +241,7 @@ impl KeySet {
 
     #[cfg(test)]
     /// The keys, in configuration order.
-    pub fn keys(&self) -> &[Key] {
+    pub(crate) fn keys(&self) -> &[Key] {
         &self.keys
     }
 
@@ -909,20 +890,15 @@ mod tests {
         }
     }
 
+    /// The configured keys are a secret merged with a key set (`runtime/keys.rs`), in that order.
     #[test]
-    fn from_parts_and_merge() {
-        let set = KeySet::from_parts(&[
-            "secret",
-            "",
-            "  ",
-            r#"{"keys":[{"kty":"oct","k":"AAAA","kid":"a"}]}"#,
-        ])
-        .unwrap();
+    fn merge() {
+        let set = KeySet::from_secret(b"secret")
+            .unwrap()
+            .merge(KeySet::parse(r#"{"keys":[{"kty":"oct","k":"AAAA","kid":"a"}]}"#).unwrap());
         assert_eq!(set.len(), 2);
+        assert_eq!(set.keys()[0].kid(), None);
         assert_eq!(set.keys()[1].kid(), Some("a"));
-        assert!(KeySet::from_parts(&["", " "]).is_err());
-        assert!(KeySet::from_parts(&[]).is_err());
-        assert!(KeySet::from_parts(&["secret", "{bad"]).is_err());
         let merged = KeySet::parse("a")
             .unwrap()
             .merge(KeySet::parse("b").unwrap());
