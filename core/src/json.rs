@@ -51,7 +51,7 @@ static NULL: Doc = Doc {
     text: String::new(),
     unescaped: String::new(),
     nodes: Vec::new(),
-    order: Vec::new(),
+    extra: Vec::new(),
 };
 
 /// JSON `null`, as an item of no document.
@@ -129,7 +129,7 @@ fn parse(bytes: Vec<u8>, strict: bool) -> Result<Doc, Refusal> {
         strict,
         nodes: Vec::with_capacity(text.len() / 8 + 4),
         unescaped: String::new(),
-        order: Vec::with_capacity(text.len() / 32 + 4),
+        extra: Vec::with_capacity(text.len() / 16 + 4),
         key_stack: Vec::with_capacity(text.len() / 32 + 4),
         problem: None,
     };
@@ -139,7 +139,7 @@ fn parse(bytes: Vec<u8>, strict: bool) -> Result<Doc, Refusal> {
     let Parser {
         nodes,
         unescaped,
-        order,
+        extra,
         problem,
         ..
     } = parser;
@@ -147,7 +147,7 @@ fn parse(bytes: Vec<u8>, strict: bool) -> Result<Doc, Refusal> {
         text,
         unescaped,
         nodes,
-        order,
+        extra,
     };
     match problem {
         None => Ok(doc),
@@ -165,8 +165,9 @@ pub struct Doc {
     /// The strings that had escapes, decoded, one after another.
     unescaped: String,
     nodes: Vec<Node>,
-    /// Key node indices of every object, each object's in jsonb's key order.
-    order: Vec<u32>,
+    /// Per container: its text span; per object, then, its distinct key nodes in jsonb's key
+    /// order (see [`Node`]).
+    extra: Vec<u32>,
 }
 
 /// Byte range `start..end`.
@@ -195,23 +196,25 @@ enum Node {
         escaped: bool,
     },
     /// `len` elements follow; `next` is the index of the node after the last descendant;
-    /// `span` is the array's text, brackets included.
+    /// `extra` is where [`Doc::extra`] holds the array's text span (start, end).
     Array {
         len: u32,
         next: u32,
-        span: Span,
+        extra: u32,
     },
-    /// `len` members follow, each a string key node then its value; `order..order + keys` of
-    /// [`Doc::order`] lists the key nodes in jsonb's key order, a repeated name once (its last
-    /// occurrence: only a lenient parse keeps repeats); `span` is the object's text.
+    /// `len` members follow, each a string key node then its value; `extra` is where
+    /// [`Doc::extra`] holds the object's text span (start, end), then the number of distinct
+    /// names, then their key nodes in jsonb's key order (a repeated name once, its last
+    /// occurrence: only a lenient parse keeps repeats). Nodes stay 16 bytes.
     Object {
         len: u32,
         next: u32,
-        order: u32,
-        keys: u32,
-        span: Span,
+        extra: u32,
     },
 }
+
+// A document is mostly nodes: keep them at 16 bytes.
+const _: () = assert!(size_of::<Node>() == 16);
 
 impl Doc {
     /// The JSON text, exactly as received.
@@ -229,7 +232,7 @@ impl Doc {
         self.text.capacity()
             + self.unescaped.capacity()
             + self.nodes.capacity() * size_of::<Node>()
-            + self.order.capacity() * size_of::<u32>()
+            + self.extra.capacity() * size_of::<u32>()
     }
 
     /// The top-level value.
@@ -253,10 +256,11 @@ impl Doc {
     /// The key nodes of the object at `index` in jsonb's key order; empty for other values.
     fn sorted_keys(&self, index: usize) -> &[u32] {
         match self.nodes.get(index) {
-            Some(Node::Object { order, keys, .. }) => self
-                .order
-                .get(*order as usize..(*order + *keys) as usize)
-                .unwrap_or_default(),
+            Some(Node::Object { extra, .. }) => {
+                let at = *extra as usize + 2;
+                let count = self.extra.get(at).copied().unwrap_or(0) as usize;
+                self.extra.get(at + 1..at + 1 + count).unwrap_or_default()
+            }
             _ => &[],
         }
     }
@@ -316,8 +320,13 @@ impl<'d> Item<'d> {
     pub fn raw_text(self) -> Option<&'d str> {
         let doc = self.doc;
         match doc.nodes.get(self.index) {
-            Some(Node::Number(span) | Node::Array { span, .. } | Node::Object { span, .. }) => {
-                Some(span.of(&doc.text))
+            Some(Node::Number(span)) => Some(span.of(&doc.text)),
+            Some(Node::Array { extra, .. } | Node::Object { extra, .. }) => {
+                let at = *extra as usize;
+                match doc.extra.get(at..at + 2) {
+                    Some(&[start, end]) => Some(Span { start, end }.of(&doc.text)),
+                    _ => None,
+                }
             }
             Some(Node::Bool(true)) => Some("true"),
             Some(Node::Bool(false)) => Some("false"),
@@ -523,7 +532,7 @@ struct Parser<'t> {
     strict: bool,
     nodes: Vec<Node>,
     unescaped: String,
-    order: Vec<u32>,
+    extra: Vec<u32>,
     /// The keys of the objects being parsed, innermost last.
     key_stack: Vec<SortKey>,
     /// The first problem in document order, by node index.
@@ -678,10 +687,12 @@ impl Parser<'_> {
                 }
             }
         }
+        let extra = self.extra.len() as u32;
+        self.extra.extend([start as u32, self.pos as u32]);
         self.nodes[at] = Node::Array {
             len,
             next: self.nodes.len() as u32,
-            span: span(start, self.pos),
+            extra,
         };
         self.depth -= 1;
         Ok(())
@@ -720,24 +731,22 @@ impl Parser<'_> {
                 }
             }
         }
-        let (order, keys) = self.sort_keys(base);
+        let extra = self.extra.len() as u32;
+        self.extra.extend([start as u32, self.pos as u32]);
+        self.sort_keys(base);
         self.nodes[at] = Node::Object {
             len,
             next: self.nodes.len() as u32,
-            order,
-            keys,
-            span: span(start, self.pos),
+            extra,
         };
         self.depth -= 1;
         Ok(())
     }
 
     /// Sorts the keys on the key stack from `base` (one object's) into jsonb's key order,
-    /// appends them to `order` and pops them; notes the first repeated member name (strict) or
-    /// keeps only the last occurrence of each (lenient, as jsonb does). Returns where they start
-    /// in `order` and how many there are.
-    fn sort_keys(&mut self, base: usize) -> (u32, u32) {
-        let start = self.order.len();
+    /// appends their number and them to `extra` and pops them; notes the first repeated member
+    /// name (strict) or keeps only the last occurrence of each (lenient, as jsonb does).
+    fn sort_keys(&mut self, base: usize) {
         let mut keys = self.key_stack.split_off(base);
         if keys.len() > 1 {
             // Integers first (length, first eight bytes); whole names only on a tie.
@@ -774,8 +783,8 @@ impl Parser<'_> {
                 self.note(second, Problem::Duplicate(second));
             }
         }
-        self.order.extend(keys.iter().map(|k| k.node));
-        (start as u32, keys.len() as u32)
+        self.extra.push(keys.len() as u32);
+        self.extra.extend(keys.iter().map(|k| k.node));
     }
 
     /// The decoded string of node `index`.
