@@ -25,8 +25,17 @@ const TOKEN_ENTRIES: usize = 256;
 const TOKEN_BYTES: usize = 8 << 20;
 
 /// A verified token: its claims and time claims (re-checked on every use).
+///
+/// Verify mode keeps the parsed claims its readers read. `jwt_verify` wants only their jsonb,
+/// written from the parsed claims as they are verified: it keeps just the text, so that a
+/// distinct token costs no more than its verification, and the parsed form is made again only
+/// if the token comes back (then kept, with its jsonb).
 pub struct VerifiedToken {
-    pub claims: Rc<Claims>,
+    claims: OnceCell<Rc<Claims>>,
+    /// The claims text while `claims` is not set.
+    text: Option<Box<str>>,
+    /// The length of the claims text, for the cache's bounds.
+    text_len: usize,
     exp: Option<f64>,
     nbf: Option<f64>,
     iat: Option<f64>,
@@ -42,12 +51,27 @@ struct TokenEntry {
     verified: Rc<VerifiedToken>,
 }
 
+impl VerifiedToken {
+    /// The parsed claims, parsed again from the kept text the first time they are asked for
+    /// after `jwt_verify` verified the token.
+    pub fn claims(&self) -> Result<Rc<Claims>, SqlError> {
+        if let Some(claims) = self.claims.get() {
+            return Ok(claims.clone());
+        }
+        let text = self.text.as_deref().unwrap_or_default();
+        let doc = jose::parse_claims(text.as_bytes().to_vec()).map_err(|e| sql_error(&e))?;
+        Ok(self
+            .claims
+            .get_or_init(|| Rc::new(Claims::from_verified(doc)))
+            .clone())
+    }
+}
+
 impl TokenEntry {
-    /// What the entry holds or may come to hold: the token, the parsed claims (text and
-    /// nodes), and their jsonb (kept once the token comes again, about the text's size).
+    /// What the entry holds or may come to hold: the token, the claims as text, as parsed
+    /// nodes and as jsonb, each counted at about the text's size, the nodes at twice.
     fn bytes(&self) -> usize {
-        let claims = &self.verified.claims;
-        self.token.len() + claims.doc().heap_bytes() + claims.text().len()
+        self.token.len() + 4 * self.verified.text_len
     }
 }
 
@@ -170,9 +194,19 @@ pub fn verify_token(
         Want::Jsonb => Some(jsonb::from_doc(&verified.claims)?),
         Want::Claims => None,
     };
+    let text_len = verified.claims.text().len();
+    let (claims, text) = match want {
+        Want::Claims => (
+            OnceCell::from(Rc::new(Claims::from_verified(verified.claims))),
+            None,
+        ),
+        Want::Jsonb => (OnceCell::new(), Some(verified.claims.into_text().into())),
+    };
     let jsonb = OnceCell::new();
     let verified = Rc::new(VerifiedToken {
-        claims: Rc::new(Claims::from_verified(verified.claims)),
+        claims,
+        text,
+        text_len,
         exp: verified.exp,
         nbf: verified.nbf,
         iat: verified.iat,
@@ -200,7 +234,7 @@ pub fn verify_token(
 
 /// The claims of the configured keys' verification of `token` (verify mode).
 pub fn verified_claims(token: &str) -> Result<Rc<Claims>, SqlError> {
-    verify_token(token, KeySource::Configured, Want::Claims).map(|(v, _)| v.claims.clone())
+    verify_token(token, KeySource::Configured, Want::Claims).and_then(|(v, _)| v.claims())
 }
 
 /// A new jsonb of a cached token's claims: a copy of the bytes the cache keeps, which are
@@ -214,7 +248,8 @@ pub fn claims_jsonb(verified: &VerifiedToken) -> pg_sys::Datum {
             pg_sys::Datum::from(copy)
         };
     }
-    let datum = jsonb::from_doc(verified.claims.doc()).unwrap_or_else(|e| e.raise());
+    let claims = verified.claims().unwrap_or_else(|e| e.raise());
+    let datum = jsonb::from_doc(claims.doc()).unwrap_or_else(|e| e.raise());
     let _ = verified.jsonb.set(jsonb_copy(datum));
     datum
 }
