@@ -62,16 +62,7 @@ pub struct Fixtures {
 impl Fixtures {
     /// Only the time window, at [`NOW`], no leeway.
     pub fn open(&self) -> Policy<'_> {
-        Policy {
-            now: NOW,
-            leeway: 0,
-            issuer: None,
-            audiences: &[],
-            authorized_parties: &[],
-            algorithms: &[],
-            token_types: &[],
-            required_claims: &[],
-        }
+        Policy::new(NOW)
     }
 
     /// Issuer, audience, authorized party and an algorithm list, with leeway.
