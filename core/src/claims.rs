@@ -191,6 +191,18 @@ pub fn legacy_claim_json(text: &str) -> Option<String> {
     if text.is_empty() {
         return None;
     }
+    // Most values (user ids, roles, emails) cannot start a JSON value: no parse for them. Legacy
+    // answers are computed on every call.
+    let first = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .bytes()
+        .next();
+    if !matches!(
+        first,
+        Some(b'{' | b'[' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+    ) {
+        return Some(json::quote(text));
+    }
     match json::parse_lenient(text.to_owned()) {
         Ok(doc) if !matches!(doc.root().kind(), Kind::String(_)) => Some(text.to_owned()),
         _ => Some(json::quote(text)),
@@ -407,6 +419,10 @@ mod tests {
         assert_eq!(read(r#""quoted""#), Some(json!(r#""quoted""#)));
         assert_eq!(read(r#"{"id":"o"}"#), Some(json!({"id": "o"})));
         assert_eq!(read("null"), Some(Value::Null));
+        assert_eq!(read(" 12 "), Some(json!(12)));
+        assert_eq!(read("nope"), Some(json!("nope")));
+        assert_eq!(read("-x"), Some(json!("-x")));
+        assert_eq!(read("\t[1]"), Some(json!([1])));
         assert!(assemble_legacy(&[]).is_none());
     }
 
