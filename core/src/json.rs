@@ -227,6 +227,15 @@ impl Doc {
         self.text
     }
 
+    /// The bytes this document holds on the heap: its text, its nodes and their side data
+    /// (for the bounds of the caches that keep documents).
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.unescaped.capacity()
+            + self.nodes.capacity() * size_of::<Node>()
+            + self.extra.capacity() * size_of::<u32>()
+    }
+
     /// The top-level value.
     pub fn root(&self) -> Item<'_> {
         Item {

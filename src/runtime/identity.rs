@@ -11,8 +11,8 @@
 //! # Caches
 //! * `CURRENT`: the resolved claims for the current generation (`watch.rs`), one entry.
 //! * `PARSED`: claims texts already parsed, keyed by the exact text, at most
-//!   [`PARSED_ENTRIES`] entries and [`PARSED_BYTES`] bytes of text (a plpgsql loop that alternates
-//!   between users parses each text once).
+//!   [`PARSED_ENTRIES`] entries and [`PARSED_BYTES`] bytes of parsed documents (text and nodes;
+//!   a plpgsql loop that alternates between users parses each text once).
 //! * Per call site (`callsite.rs`): the finished Datum of one SQL call.
 
 use crate::pg::clock::statement_start;
@@ -222,7 +222,7 @@ fn parse_cached(name: &CStr, bytes: &[u8]) -> Result<Rc<Claims>, SqlError> {
     }
     let claims = Rc::new(Claims::parse(text).map_err(|err| invalid_claims(name, &err))?);
     PARSED.with_borrow_mut(|parsed| {
-        if claims.text().len() > PARSED_BYTES / 2 {
+        if claims.doc().heap_bytes() > PARSED_BYTES / 2 {
             return;
         }
         parsed.insert(0, claims.clone());
@@ -231,7 +231,7 @@ fn parse_cached(name: &CStr, bytes: &[u8]) -> Result<Rc<Claims>, SqlError> {
             .iter()
             .take(PARSED_ENTRIES)
             .take_while(|c| {
-                bytes += c.text().len();
+                bytes += c.doc().heap_bytes();
                 bytes <= PARSED_BYTES
             })
             .count();
