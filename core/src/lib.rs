@@ -8,9 +8,14 @@
 //! * [`jose`]: compact JWS/JWT decoding, keys, signatures, claim validation, signing.
 //! * [`claims`]: the claims object and the rules of paths and JSON types.
 //! * [`clerk`]: Clerk's organization, role, permission, feature and plan semantics.
+//! * [`issuers`]: the declared issuers setting: each issuer's keys and rules.
+//! * [`fetch`] (feature `fetch`): the key worker's HTTPS client.
 
 pub mod claims;
 pub mod clerk;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod interrupts;
+pub mod issuers;
 pub mod jose;
 pub mod json;

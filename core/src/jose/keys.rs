@@ -233,6 +233,28 @@ impl KeySet {
         })
     }
 
+    /// Whether a token naming `kid` could find its key here: some key has exactly that `kid`, or
+    /// no key has any (then a `kid` does not select; see [`KeySet::parse`]).
+    pub fn knows_kid(&self, kid: &str) -> bool {
+        self.keys.iter().all(|k| k.kid().is_none())
+            || self.keys.iter().any(|k| k.kid() == Some(kid))
+    }
+
+    /// Each key's `kid` and what it verifies: its JWK `alg`, else its family (for views; never
+    /// key material).
+    pub fn describe(&self) -> Vec<(Option<String>, String)> {
+        self.keys
+            .iter()
+            .map(|k| {
+                let alg = match k.common.key_algorithm {
+                    Some(a) => format!("{a:?}"),
+                    None => k.family.to_string(),
+                };
+                (k.kid().map(String::from), alg)
+            })
+            .collect()
+    }
+
     /// Concatenates two key sets (`self` first).
     pub fn merge(mut self, other: KeySet) -> KeySet {
         self.keys.extend(other.keys);

@@ -83,6 +83,41 @@ impl JoseError {
         }
     }
 
+    /// What kind of refusal this is, for counters: `malformed`, `unsupported`, `keys`,
+    /// `unknown_kid`, `signature` (no usable key or a wrong signature), `algorithm` (not
+    /// allowed), `time` (expired, not yet valid, issued in the future) or `claims` (`iss`, `aud`,
+    /// `azp`, `typ`, required or mistyped claims).
+    pub fn reason(&self) -> &'static str {
+        let m = match self {
+            JoseError::Malformed(_) => return "malformed",
+            JoseError::Unsupported(_) => return "unsupported",
+            JoseError::InvalidKey(_) => return "keys",
+            JoseError::Rejected(m) => m.as_str(),
+        };
+        let starts = |prefixes: &[&str]| prefixes.iter().any(|p| m.starts_with(p));
+        if starts(&["unknown kid"]) {
+            "unknown_kid"
+        } else if starts(&[
+            "invalid signature",
+            "token has no signature",
+            "key ",
+            "no key",
+            "token header has no kid",
+        ]) {
+            "signature"
+        } else if starts(&["algorithm ", "unsecured token"]) {
+            "algorithm"
+        } else if starts(&[
+            "token expired",
+            "token not valid before",
+            "token issued in the future",
+        ]) {
+            "time"
+        } else {
+            "claims"
+        }
+    }
+
     #[cfg(test)]
     /// The variant name: `"Malformed"`, `"Rejected"`, `"InvalidKey"` or `"Unsupported"`.
     pub fn kind_name(&self) -> &'static str {
@@ -290,12 +325,7 @@ pub fn verify_signature(
     algorithms: &[String],
 ) -> Result<Jws, JoseError> {
     let prepared = token::prepare(token, algorithms)?;
-    keys.verify(
-        prepared.alg,
-        prepared.header.kid.as_deref(),
-        prepared.signing_input.as_bytes(),
-        prepared.signature_b64,
-    )?;
+    prepared.check_signature(keys)?;
     Ok(Jws {
         header: prepared.header.doc,
         payload: prepared.payload,
@@ -309,6 +339,50 @@ pub fn parse_claims(bytes: Vec<u8>) -> Result<Doc, JoseError> {
     parse_strict(bytes, "claims")
 }
 
+/// A compact JWT read but not verified: its header checked (supported `alg`, no `crit`, a
+/// signature of the right length) and its claims parsed, so that its `iss` can choose the keys
+/// and rules that will verify it ([`verify_unverified`]). Nothing read here is trusted.
+pub struct Unverified<'a> {
+    prepared: token::Prepared<'a>,
+    /// The parsed claims, or why they could not be: reported only after the signature checks,
+    /// as [`verify`] reports it.
+    claims: Result<Doc, JoseError>,
+}
+
+impl Unverified<'_> {
+    /// The header `kid`, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.prepared.header.kid.as_deref()
+    }
+
+    /// The `iss` claim when the claims are an object with a string `iss`.
+    pub fn issuer(&self) -> Option<&str> {
+        self.claims.as_ref().ok()?.root().get("iss")?.as_str()
+    }
+}
+
+/// Reads `token` without verifying it (see [`Unverified`]).
+pub fn read_unverified(token: &str) -> Result<Unverified<'_>, JoseError> {
+    let prepared = token::prepare(token, &[])?;
+    let claims = parse_claims(prepared.payload.clone());
+    Ok(Unverified { prepared, claims })
+}
+
+/// [`verify`] of a token already read: the same checks, in the same order, with the same
+/// errors.
+pub fn verify_unverified(
+    token: Unverified,
+    keys: &KeySet,
+    policy: &Policy,
+) -> Result<Verified, JoseError> {
+    let Unverified { prepared, claims } = token;
+    token::check_algorithm(prepared.alg, policy.algorithms)?;
+    prepared.check_signature(keys)?;
+    check_header(prepared.header.doc.root(), policy)?;
+    let claims = claims?;
+    finish(prepared.header.doc, claims, prepared.alg, policy)
+}
+
 /// Verifies a JWT: [`verify_signature`] with `policy.algorithms`, then
 /// [`check_header`] (`typ`), then the payload must be a JSON object (strict: no duplicate names, no `\u0000`),
 /// then [`validate_claims`] applies `policy` (time window, `iss`, `aud`,
@@ -317,16 +391,21 @@ pub fn verify(token: &str, keys: &KeySet, policy: &Policy) -> Result<Verified, J
     let jws = verify_signature(token, keys, policy.algorithms)?;
     check_header(jws.header.root(), policy)?;
     let claims = parse_claims(jws.payload)?;
+    finish(jws.header, claims, jws.alg, policy)
+}
+
+/// The claim checks of a token whose signature and header passed.
+fn finish(header: Doc, claims: Doc, alg: Alg, policy: &Policy) -> Result<Verified, JoseError> {
     if !claims.root().is_object() {
         return Err(JoseError::Malformed("claims are not a JSON object".into()));
     }
     let times = validate_claims(claims.root(), policy)?;
     Ok(Verified {
-        header: jws.header,
+        header,
         claims,
         exp: times.exp,
         nbf: times.nbf,
         iat: times.iat,
-        alg: jws.alg,
+        alg,
     })
 }

@@ -202,6 +202,17 @@ pub fn decode_docs(token: &str) -> Result<(Doc, Doc), JoseError> {
     Ok((header.doc, payload))
 }
 
+/// Refuses `alg` unless `algorithms` is empty (any supported algorithm) or lists it.
+pub(crate) fn check_algorithm(alg: Alg, algorithms: &[String]) -> Result<(), JoseError> {
+    if !algorithms.is_empty() && !algorithms.iter().any(|a| a == alg.name()) {
+        return Err(JoseError::Rejected(format!(
+            "algorithm {} is not allowed",
+            quoted(alg.name())
+        )));
+    }
+    Ok(())
+}
+
 /// Parsed, not yet verified token ready for signature checking.
 pub(crate) struct Prepared<'a> {
     pub header: Header,
@@ -209,6 +220,18 @@ pub(crate) struct Prepared<'a> {
     pub payload: Vec<u8>,
     pub signature_b64: &'a str,
     pub signing_input: &'a str,
+}
+
+impl Prepared<'_> {
+    /// Checks the signature with a key of `keys` chosen by `alg` and `kid`.
+    pub(crate) fn check_signature(&self, keys: &super::KeySet) -> Result<(), JoseError> {
+        keys.verify(
+            self.alg,
+            self.header.kid.as_deref(),
+            self.signing_input.as_bytes(),
+            self.signature_b64,
+        )
+    }
 }
 
 /// Everything [`super::verify_signature`] checks before touching a key.
@@ -220,12 +243,7 @@ pub(crate) fn prepare<'a>(
     let header = parse_header(seg.header)?;
     let alg = Alg::from_name(&header.alg)?;
     check_crit(header.doc.root())?;
-    if !algorithms.is_empty() && !algorithms.iter().any(|a| a == alg.name()) {
-        return Err(JoseError::Rejected(format!(
-            "algorithm {} is not allowed",
-            quoted(alg.name())
-        )));
-    }
+    check_algorithm(alg, algorithms)?;
     let payload = b64url_decode(seg.payload, "token payload")?;
     let signature = signature_len(seg.signature)?;
     if signature == 0 {
