@@ -19,6 +19,11 @@ pub extern "C-unwind" fn _PG_init() {
     pg_jwt_claims_core::interrupts::install(check_for_interrupts);
     runtime::settings::init();
     runtime::identity::init();
+    // SAFETY: a flag Postgres sets while it loads shared_preload_libraries.
+    if unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
+        runtime::keystore::init();
+        runtime::worker::register();
+    }
 }
 
 fn check_for_interrupts() {

@@ -7,6 +7,7 @@
 
 pub mod advice; // jwt_policy_advice(): policies and defaults still on the guide's per-row SQL
 pub mod install; // what CREATE EXTENSION checks first (the target schema)
+pub mod issuers; // jwt_issuers(), jwt_refresh_keys(): declared issuers and the key worker
 pub mod organizations; // Clerk helpers: requesting_org_id(), jwt_has_permission(), …
 pub mod readers; // the claim readers: requesting_user_id(), jwt_claims(), jwt_claim*()
 pub mod testing; // jwt_test_login(), jwt_test_logout(), jwt_test_authenticate()

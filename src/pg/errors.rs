@@ -25,6 +25,11 @@ impl SqlError {
         }
     }
 
+    /// The primary message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     pub fn detail(mut self, detail: impl Into<String>) -> SqlError {
         self.detail = Some(detail.into());
         self
@@ -102,4 +107,16 @@ fn with_prefix(err: &JoseError, prefix: &str) -> SqlError {
         JoseError::Unsupported(_) => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
     };
     SqlError::new(code, format!("{prefix}: {}", err.message()))
+}
+
+/// A line in the server log (LOG: not sent to a client). Through `ErrorReport` rather than
+/// `pgrx::log!`, whose level filter drops LOG on PostgreSQL 13 at the default
+/// `log_min_messages`.
+pub fn log(message: impl Into<String>) {
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+        message.into(),
+        "pg_jwt_claims",
+    )
+    .report(PgLogLevel::LOG);
 }

@@ -4,12 +4,22 @@ use crate::pg::errors::SqlError;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::PgSqlErrorCode;
 
-/// Returns `values` as the only row of a set-returning function, in materialize mode (which
-/// every caller of a set-returning function accepts: `FROM` and the select list alike).
+/// Returns `values` as the only row of a set-returning function (see [`rows`]).
 ///
 /// # Safety
 /// `fcinfo` is the call's own, and `values` match the function's result columns.
 pub unsafe fn one_row(fcinfo: FunctionCallInfo, values: &mut [Datum]) -> Datum {
+    let nulls = vec![false; values.len()];
+    rows(fcinfo, vec![(values.to_vec(), nulls)])
+}
+
+/// Returns `rows` (each its values and null flags) from a set-returning function, in
+/// materialize mode (which every caller of a set-returning function accepts: `FROM` and the
+/// select list alike).
+///
+/// # Safety
+/// `fcinfo` is the call's own, and every row matches the function's result columns.
+pub unsafe fn rows(fcinfo: FunctionCallInfo, rows: Vec<(Vec<Datum>, Vec<bool>)>) -> Datum {
     let rsinfo = (*fcinfo).resultinfo.cast::<pg_sys::ReturnSetInfo>();
     if rsinfo.is_null()
         || !pgrx::is_a(rsinfo.cast(), pg_sys::NodeTag::T_ReturnSetInfo)
@@ -37,8 +47,9 @@ pub unsafe fn one_row(fcinfo: FunctionCallInfo, values: &mut [Datum]) -> Datum {
         (*rsinfo).allowedModes & pg_sys::SetFunctionReturnMode::SFRM_Materialize_Random as i32 != 0;
     let store = pg_sys::tuplestore_begin_heap(random_access, false, pg_sys::work_mem);
     pg_sys::MemoryContextSwitchTo(caller);
-    let mut nulls = vec![false; values.len()];
-    pg_sys::tuplestore_putvalues(store, desc, values.as_mut_ptr(), nulls.as_mut_ptr());
+    for (mut values, mut nulls) in rows {
+        pg_sys::tuplestore_putvalues(store, desc, values.as_mut_ptr(), nulls.as_mut_ptr());
+    }
     (*rsinfo).returnMode = pg_sys::SetFunctionReturnMode::SFRM_Materialize;
     (*rsinfo).setResult = store;
     (*rsinfo).setDesc = desc;

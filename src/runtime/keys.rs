@@ -2,15 +2,17 @@
 //! `jwt_verify(token, keys)`, parsed once and cached.
 //!
 //! # Cache
-//! Parsed key material, keyed by the exact text (the configured keys by the verification
-//! generation, which every key or validation setting change bumps); at most [`KEYSET_ENTRIES`].
-//! A secret file is checked for rotation once per statement.
+//! Parsed key material, keyed by the exact text (the configured keys and a declared issuer's
+//! static keys by the verification generation, which every key or validation setting change
+//! bumps); at most [`KEYSET_ENTRIES`]. A secret file is checked for rotation once per
+//! statement. Keys the key worker fetched are parsed in `issuers.rs` (with [`new_keys`]).
 
 use crate::pg::clock::statement_start;
 use crate::pg::errors::{sql_error, SqlError};
 use crate::runtime::settings;
 use crate::runtime::watch::verification_generation;
 use pg_jwt_claims_core::jose::KeySet;
+use pg_jwt_claims_core::json::quoted;
 use pgrx::PgSqlErrorCode;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -27,30 +29,63 @@ pub struct Keys {
 pub enum KeySource<'a> {
     Configured,
     Given(&'a str),
+    /// A declared issuer's static keys (`pg_jwt_claims.issuers`).
+    Issuer {
+        issuer: &'a str,
+        jwks: Option<&'a str>,
+        secret_file: Option<&'a str>,
+    },
+}
+
+/// What a cached key set was made from.
+#[derive(PartialEq, Eq)]
+enum Id {
+    Configured,
+    Given(Box<str>),
+    Issuer(Box<str>),
+}
+
+impl Id {
+    fn of(source: &KeySource) -> Id {
+        match source {
+            KeySource::Configured => Id::Configured,
+            KeySource::Given(text) => Id::Given((*text).into()),
+            KeySource::Issuer { issuer, .. } => Id::Issuer((*issuer).into()),
+        }
+    }
+
+    fn is(&self, source: &KeySource) -> bool {
+        match (self, source) {
+            (Id::Configured, KeySource::Configured) => true,
+            (Id::Given(a), KeySource::Given(b)) => **a == **b,
+            (Id::Issuer(a), KeySource::Issuer { issuer, .. }) => **a == **issuer,
+            _ => false,
+        }
+    }
 }
 
 struct KeyEntry {
-    /// The material text, or `None` for the configured keys.
-    material: Option<Box<str>>,
+    id: Id,
     generation: u64,
     keys: Rc<Keys>,
-    /// The configured keys: the secret file's identity when read ([`secret_file_stamp`]), and
-    /// the statement that last found it unchanged (checked once per statement).
+    /// The secret file the keys were read with, its identity when read ([`secret_file_stamp`]),
+    /// and the statement that last found it unchanged (checked once per statement).
+    secret_file: Option<Box<str>>,
     stamp: Option<(u64, u64, i64, i64)>,
     checked: std::cell::Cell<i64>,
 }
 
 impl KeyEntry {
-    /// Whether the configured keys were read from a secret file that has changed since.
+    /// Whether the keys were read from a secret file that has changed since.
     fn stale(&self) -> bool {
-        if self.material.is_some() || settings::secret_file().trim().is_empty() {
+        let Some(path) = self.secret_file.as_deref() else {
             return false;
-        }
+        };
         let statement = statement_start();
         if self.checked.get() == statement {
             return false;
         }
-        let stale = secret_file_stamp() != self.stamp;
+        let stale = secret_file_stamp(path) != self.stamp;
         if !stale {
             self.checked.set(statement);
         }
@@ -63,39 +98,52 @@ thread_local! {
     static SERIAL: Cell<u64> = const { Cell::new(0) };
 }
 
+/// A parsed key set with a new serial number.
+pub fn new_keys(set: KeySet) -> Rc<Keys> {
+    let serial = SERIAL.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    Rc::new(Keys { serial, set })
+}
+
 pub fn keys(source: KeySource) -> Result<Rc<Keys>, SqlError> {
     let generation = verification_generation();
-    let material = match source {
-        KeySource::Configured => None,
-        KeySource::Given(text) => Some(text),
-    };
     let hit = KEYSETS.with_borrow(|sets| {
         sets.iter()
-            .find(|e| e.generation == generation && e.material.as_deref() == material)
+            .find(|e| e.generation == generation && e.id.is(&source))
             .filter(|e| !e.stale())
             .map(|e| e.keys.clone())
     });
     if let Some(hit) = hit {
         return Ok(hit);
     }
-    let stamp = material.is_none().then(secret_file_stamp).flatten();
-    let set = match material {
-        Some(text) => KeySet::parse(text).map_err(|e| sql_error(&e))?,
-        None => configured_keys()?,
+    let secret_file = match &source {
+        KeySource::Configured => Some(settings::secret_file().trim()),
+        KeySource::Given(_) => None,
+        KeySource::Issuer { secret_file, .. } => secret_file.map(str::trim),
+    }
+    .filter(|path| !path.is_empty());
+    let stamp = secret_file.and_then(secret_file_stamp);
+    let set = match &source {
+        KeySource::Given(text) => KeySet::parse(text).map_err(|e| sql_error(&e))?,
+        KeySource::Configured => configured_keys()?,
+        KeySource::Issuer {
+            issuer,
+            jwks,
+            secret_file,
+        } => issuer_keys(issuer, *jwks, *secret_file)?,
     };
-    let serial = SERIAL.with(|s| {
-        s.set(s.get() + 1);
-        s.get()
-    });
-    let keys = Rc::new(Keys { serial, set });
+    let keys = new_keys(set);
     KEYSETS.with_borrow_mut(|sets| {
-        sets.retain(|e| e.generation == generation && e.material.as_deref() != material);
+        sets.retain(|e| e.generation == generation && !e.id.is(&source));
         sets.insert(
             0,
             KeyEntry {
-                material: material.map(Into::into),
+                id: Id::of(&source),
                 generation,
                 keys: keys.clone(),
+                secret_file: secret_file.map(Into::into),
                 stamp,
                 checked: Cell::new(statement_start()),
             },
@@ -103,6 +151,29 @@ pub fn keys(source: KeySource) -> Result<Rc<Keys>, SqlError> {
         sets.truncate(KEYSET_ENTRIES);
     });
     Ok(keys)
+}
+
+/// A declared issuer's static keys: its public keys and its secret file's HMAC secret.
+fn issuer_keys(
+    issuer: &str,
+    jwks: Option<&str>,
+    secret_file: Option<&str>,
+) -> Result<KeySet, SqlError> {
+    let detail = || {
+        format!(
+            "The static keys of issuer {} could not be used.",
+            quoted(issuer)
+        )
+    };
+    let mut set = KeySet::default();
+    if let Some(path) = secret_file {
+        let secret = read_secret_file(path.trim())?;
+        set = set.merge(KeySet::from_secret(&secret).map_err(|e| sql_error(&e).detail(detail()))?);
+    }
+    if let Some(jwks) = jwks {
+        set = set.merge(KeySet::parse_public(jwks).map_err(|e| sql_error(&e).detail(detail()))?);
+    }
+    Ok(set)
 }
 
 /// The configured keys: the HMAC secret (`pg_jwt_claims.secret_file` or `pg_jwt_claims.secret`,
@@ -197,14 +268,10 @@ fn read_secret_file(path: &str) -> Result<Vec<u8>, SqlError> {
     Ok(bytes)
 }
 
-/// The secret file's identity when the configured keys were read: a rotated file (new content,
-/// or a new file renamed into place) is read again at the next statement.
-fn secret_file_stamp() -> Option<(u64, u64, i64, i64)> {
+/// A secret file's identity when keys were read from it: a rotated file (new content, or a new
+/// file renamed into place) is read again at the next statement.
+fn secret_file_stamp(path: &str) -> Option<(u64, u64, i64, i64)> {
     use std::os::unix::fs::MetadataExt;
-    let path = settings::secret_file().trim();
-    if path.is_empty() {
-        return None;
-    }
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.ino(), meta.size(), meta.mtime(), meta.mtime_nsec()))
 }

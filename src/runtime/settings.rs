@@ -52,6 +52,20 @@ static REQUIRED_CLAIMS: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(Some(c"exp"));
 /// Clerk's SDK allows 5 seconds of clock skew.
 static LEEWAY: GucSetting<i32> = GucSetting::<i32>::new(5);
+static ISSUERS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+// The key worker's settings (server-wide: the worker and every backend read the same values).
+static JWKS_MIN_REFRESH: GucSetting<i32> = GucSetting::<i32>::new(300);
+static JWKS_MAX_REFRESH: GucSetting<i32> = GucSetting::<i32>::new(86_400);
+static JWKS_MAX_STALENESS: GucSetting<i32> = GucSetting::<i32>::new(172_800);
+static JWKS_REFETCH_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(30);
+static JWKS_WAIT: GucSetting<i32> = GucSetting::<i32>::new(2_000);
+static HTTP_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(5_000);
+static HTTP_MAX_BYTES: GucSetting<i32> = GucSetting::<i32>::new(65_536);
+static HTTP_CA_FILE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+static INSECURE_LOOPBACK_HTTP: GucSetting<bool> = GucSetting::<bool>::new(false);
+
+/// The largest JWK Set the key worker keeps for an issuer (its shared memory slot).
+pub const JWKS_MAX_BYTES: i32 = 65_536;
 
 /// A string setting: name, descriptions, storage, context, flags, hook.
 type StringGuc = (
@@ -64,9 +78,19 @@ type StringGuc = (
     pgrx::pg_sys::GucStringAssignHook,
 );
 
+/// An integer setting of the key worker: name, description, storage, minimum, maximum, unit.
+type IntGuc = (
+    &'static CStr,
+    &'static CStr,
+    &'static GucSetting<i32>,
+    i32,
+    i32,
+    GucFlags,
+);
+
 /// Every setting only a superuser (or a role granted SET on it) may set: a value for one of
 /// them that Postgres refuses when the library loads fails closed (see `protected.rs`).
-const PROTECTED: [&CStr; 13] = [
+const PROTECTED: [&CStr; 14] = [
     c"pg_jwt_claims.claims_setting",
     c"pg_jwt_claims.pending_session",
     c"pg_jwt_claims.mode",
@@ -80,6 +104,7 @@ const PROTECTED: [&CStr; 13] = [
     c"pg_jwt_claims.token_types",
     c"pg_jwt_claims.required_claims",
     c"pg_jwt_claims.leeway",
+    c"pg_jwt_claims.issuers",
 ];
 
 pub fn init() {
@@ -96,6 +121,7 @@ pub fn init() {
 }
 
 fn define() {
+    define_issuers();
     // SAFETY: the hooks only bump an atomic counter; they cannot panic.
     unsafe {
         GucRegistry::define_string_guc_with_hooks(
@@ -180,6 +206,97 @@ fn define() {
             None,
         );
     }
+}
+
+/// `pg_jwt_claims.issuers` and the key worker's settings.
+fn define_issuers() {
+    // SAFETY: the check hook only parses its argument; the assign hook bumps a counter.
+    unsafe {
+        GucRegistry::define_string_guc_with_hooks(
+            c"pg_jwt_claims.issuers",
+            c"The issuers whose tokens verify mode accepts: a JSON array, one object per issuer.",
+            c"Each object: issuer (the exact iss), and jwks_uri, static keys (jwks, secret_file) or neither (OpenID discovery); audience, authorized_parties, algorithms, token_types, required_claims, leeway. Fetched keys need the library in shared_preload_libraries.",
+            &ISSUERS,
+            GucContext::Suset,
+            GucFlags::default(),
+            Some(check_issuers),
+            Some(bump_verification),
+            None,
+        );
+        let (s, ms, bytes) = (GucFlags::UNIT_S, GucFlags::UNIT_MS, GucFlags::UNIT_BYTE);
+        let ints: [IntGuc; 7] = [
+            (c"pg_jwt_claims.jwks_min_refresh", c"Shortest time fetched keys are kept before the key worker fetches them again (Cache-Control max-age is clamped to it).", &JWKS_MIN_REFRESH, 1, 86_400, s),
+            (c"pg_jwt_claims.jwks_max_refresh", c"Longest time fetched keys are kept before the key worker fetches them again (Cache-Control max-age is clamped to it).", &JWKS_MAX_REFRESH, 1, 30 * 86_400, s),
+            (c"pg_jwt_claims.jwks_max_staleness", c"How long the last fetched keys stay in use after they were fetched, while fetches fail; then verification for that issuer fails closed.", &JWKS_MAX_STALENESS, 1, 365 * 86_400, s),
+            (c"pg_jwt_claims.jwks_refetch_interval", c"Least time between two fetches of one issuer's keys for a token whose kid is unknown, and between retries after a failure.", &JWKS_REFETCH_INTERVAL, 1, 86_400, s),
+            (c"pg_jwt_claims.jwks_wait", c"How long a query waits for the key worker to fetch keys for a token whose kid is unknown (0: does not wait).", &JWKS_WAIT, 0, 60_000, ms),
+            (c"pg_jwt_claims.http_timeout", c"Deadline of one fetch of the key worker (a discovery document or a JWK Set), redirects included.", &HTTP_TIMEOUT, 100, 300_000, ms),
+            (c"pg_jwt_claims.http_max_bytes", c"The largest discovery document or JWK Set the key worker accepts.", &HTTP_MAX_BYTES, 1_024, JWKS_MAX_BYTES, bytes),
+        ];
+        for (name, short, setting, min, max, unit) in ints {
+            GucRegistry::define_int_guc_with_hooks(
+                name,
+                short,
+                c"",
+                setting,
+                min,
+                max,
+                GucContext::Sighup,
+                unit,
+                None,
+                Some(bump_verification_int),
+                None,
+            );
+        }
+        GucRegistry::define_string_guc_with_hooks(
+            c"pg_jwt_claims.http_ca_file",
+            c"PEM file of the CA certificates the key worker trusts; empty: the system's roots.",
+            c"For private issuers and tests.",
+            &HTTP_CA_FILE,
+            GucContext::Sighup,
+            GucFlags::default(),
+            None,
+            Some(bump_verification),
+            None,
+        );
+        GucRegistry::define_bool_guc_with_hooks(
+            c"pg_jwt_claims.insecure_loopback_http",
+            c"Lets the key worker fetch plain http URLs of loopback addresses. For tests only.",
+            c"",
+            &INSECURE_LOOPBACK_HTTP,
+            GucContext::Sighup,
+            GucFlags::default(),
+            None,
+            None,
+            None,
+        );
+    }
+}
+
+/// Refuses an issuers value the core cannot read, with the reason as the detail: the last good
+/// value stays (a reload with a typo changes nothing).
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn check_issuers(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut std::ffi::c_void,
+    _source: pgrx::pg_sys::GucSource::Type,
+) -> bool {
+    // SAFETY: Postgres passes the proposed value, NULL or NUL-terminated.
+    let value = unsafe { (*newval).as_ref().map(|p| CStr::from_ptr(p)) };
+    let Some(value) = value else { return true };
+    let problem = match value.to_str() {
+        Err(_) => "the value is not valid UTF-8".to_string(),
+        Ok(text) => match pg_jwt_claims_core::issuers::parse(text) {
+            Ok(_) => return true,
+            Err(e) => e,
+        },
+    };
+    let detail = CString::new(problem.replace('\0', "")).unwrap_or_default();
+    // SAFETY: the detail is copied into the current memory context, as GUC_check_errdetail does.
+    unsafe {
+        pgrx::pg_sys::GUC_check_errdetail_string = pgrx::pg_sys::pstrdup(detail.as_ptr());
+    }
+    false
 }
 
 /// The configured claims setting's name, borrowed from the GUC's own storage. Only valid until
@@ -299,5 +416,37 @@ impl RawString for GucSetting<Option<CString>> {
     fn get_raw(&self) -> *mut c_char {
         // SAFETY: the cell holds the GUC's current `char *`; reading it is what Postgres does.
         unsafe { *self.as_ptr() }
+    }
+}
+
+/// `pg_jwt_claims.issuers`: the declared issuers' text ('' when none).
+pub fn issuers() -> &'static str {
+    text(&ISSUERS, "pg_jwt_claims.issuers")
+}
+
+/// The key worker's timing and HTTP settings.
+pub struct KeyWorker {
+    pub min_refresh_s: i64,
+    pub max_refresh_s: i64,
+    pub max_staleness_s: i64,
+    pub refetch_interval_s: i64,
+    pub wait_ms: i64,
+    pub http: pg_jwt_claims_core::fetch::Settings,
+}
+
+pub fn key_worker() -> KeyWorker {
+    let min = i64::from(JWKS_MIN_REFRESH.get());
+    KeyWorker {
+        min_refresh_s: min,
+        max_refresh_s: i64::from(JWKS_MAX_REFRESH.get()).max(min),
+        max_staleness_s: i64::from(JWKS_MAX_STALENESS.get()),
+        refetch_interval_s: i64::from(JWKS_REFETCH_INTERVAL.get()),
+        wait_ms: i64::from(JWKS_WAIT.get()),
+        http: pg_jwt_claims_core::fetch::Settings {
+            timeout: std::time::Duration::from_millis(HTTP_TIMEOUT.get().max(1) as u64),
+            max_bytes: HTTP_MAX_BYTES.get().clamp(1_024, JWKS_MAX_BYTES) as usize,
+            ca_file: text(&HTTP_CA_FILE, "pg_jwt_claims.http_ca_file").to_string(),
+            loopback_http: INSECURE_LOOPBACK_HTTP.get(),
+        },
     }
 }

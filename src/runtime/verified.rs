@@ -11,7 +11,8 @@
 use crate::pg::clock::now_unix;
 use crate::pg::errors::{sql_error, SqlError};
 use crate::pg::jsonb;
-use crate::runtime::keys::{keys, KeySource};
+use crate::runtime::issuers::{self, Chosen, Declared};
+use crate::runtime::keys::{self, KeySource};
 use crate::runtime::settings;
 use crate::runtime::watch::verification_generation;
 use pg_jwt_claims_core::claims::Claims;
@@ -48,6 +49,9 @@ struct TokenEntry {
     token: Box<str>,
     keys: u64,
     generation: u64,
+    /// The declared issuer it verified as (`pg_jwt_claims.issuers`), if any: a hit must find
+    /// that issuer's keys unchanged.
+    issuer: Option<Chosen>,
     verified: Rc<VerifiedToken>,
 }
 
@@ -152,42 +156,73 @@ pub enum Want {
 
 /// Verifies `token` with `source` keys and the validation settings, using and filling the
 /// verified-token cache. With [`Want::Jsonb`], a token verified now also comes with a new jsonb
-/// of its claims.
+/// of its claims. With the configured keys and declared issuers (`pg_jwt_claims.issuers`), the
+/// token's `iss` chooses the issuer whose keys and rules verify it.
 pub fn verify_token(
     token: &str,
     source: KeySource,
     want: Want,
 ) -> Result<(Rc<VerifiedToken>, Option<pg_sys::Datum>), SqlError> {
     settings::check_protected()?;
-    let keys = keys(source)?;
+    let declared = match source {
+        KeySource::Configured => issuers::declared()?,
+        _ => None,
+    };
+    let keys = match &declared {
+        None => Some(keys::keys(source)?),
+        Some(_) => None,
+    };
     let generation = verification_generation();
     let now = now_unix();
     let hash = token_hash(token);
     let hit = TOKENS.with_borrow_mut(|cache| {
         let i = cache.find(hash, |e| {
-            e.keys == keys.serial && e.generation == generation && *e.token == *token
+            e.generation == generation
+                && keys.as_ref().is_none_or(|k| e.keys == k.serial)
+                && *e.token == *token
         })?;
-        let verified = cache.entries.get(i)?.verified.clone();
+        let entry = cache.entries.get(i)?;
+        let found = (entry.verified.clone(), entry.issuer, entry.keys);
         // Keep recently used tokens at the front.
         cache.promote(i);
-        Some(verified)
+        Some(found)
     });
-    if let Some(v) = hit {
-        check_time(v.exp, v.nbf, v.iat, now, settings::leeway()).map_err(|e| sql_error(&e))?;
-        return Ok((v, None));
+    if let Some((v, issuer, serial)) = hit {
+        // A hit counts only while the keys it was verified with are the current ones (a
+        // declared issuer's keys change with the key worker's fetches).
+        let (current, leeway) = match (&declared, issuer) {
+            (Some(declared), Some(Chosen::Declared(i))) => (
+                Some(declared.keys(i)?.serial),
+                declared.list[i].leeway.unwrap_or_else(settings::leeway),
+            ),
+            (Some(_), _) => (
+                Some(keys::keys(KeySource::Configured)?.serial),
+                settings::leeway(),
+            ),
+            (None, _) => (None, settings::leeway()),
+        };
+        if current.is_none_or(|current| current == serial) {
+            let checked = check_time(v.exp, v.nbf, v.iat, now, leeway);
+            if let (Some(declared), Some(chosen)) = (&declared, issuer) {
+                let outcome = checked
+                    .as_ref()
+                    .map_or_else(issuers::outcome, |_| "verified");
+                declared.count(chosen, outcome);
+            }
+            checked.map_err(|e| sql_error(&e))?;
+            return Ok((v, None));
+        }
     }
-    let validation = settings::validation();
-    let policy = Policy {
-        now,
-        leeway: validation.leeway,
-        issuer: validation.issuer.as_deref(),
-        audiences: &validation.audiences,
-        authorized_parties: &validation.authorized_parties,
-        algorithms: &validation.algorithms,
-        token_types: &validation.token_types,
-        required_claims: &validation.required_claims,
+    let (verified, serial, issuer) = match (&declared, keys) {
+        (Some(declared), _) => verify_declared(token, declared, now)?,
+        (None, Some(keys)) => {
+            let validation = settings::validation();
+            let verified = jose::verify(token, &keys.set, &policy(&validation, now))
+                .map_err(|e| sql_error(&e))?;
+            (verified, keys.serial, None)
+        }
+        (None, None) => unreachable!("keys are read when no issuer is declared"),
     };
-    let verified = jose::verify(token, &keys.set, &policy).map_err(|e| sql_error(&e))?;
     // The cache keeps a copy of the jsonb only once the token comes again: most distinct
     // tokens never do.
     let datum = match want {
@@ -220,16 +255,103 @@ pub fn verify_token(
         {
             cache.clear();
         }
+        if let Some(i) = cache.find(hash, |e| *e.token == *token) {
+            // The same token verified before with keys since replaced.
+            cache.hashes.remove(i);
+            if let Some(old) = cache.entries.remove(i) {
+                cache.bytes -= old.bytes();
+            }
+        }
         let entry = TokenEntry {
             hash,
             token: token.into(),
-            keys: keys.serial,
+            keys: serial,
             generation,
+            issuer,
             verified: verified.clone(),
         };
         cache.push(entry);
     });
     Ok((verified, datum))
+}
+
+/// The policy of the single-issuer validation settings.
+fn policy(validation: &settings::Validation, now: i64) -> Policy<'_> {
+    Policy {
+        now,
+        leeway: validation.leeway,
+        issuer: validation.issuer.as_deref(),
+        audiences: &validation.audiences,
+        authorized_parties: &validation.authorized_parties,
+        algorithms: &validation.algorithms,
+        token_types: &validation.token_types,
+        required_claims: &validation.required_claims,
+    }
+}
+
+/// Verification with declared issuers: the token's `iss` chooses the issuer, whose keys (one
+/// refetch for an unknown `kid`) and rules alone decide. Counts the outcome for the issuer.
+fn verify_declared(
+    token: &str,
+    declared: &Declared,
+    now: i64,
+) -> Result<(jose::Verified, u64, Option<Chosen>), SqlError> {
+    let unverified = jose::read_unverified(token).map_err(|e| sql_error(&e))?;
+    let chosen = declared.choose(unverified.issuer())?;
+    let result = (|| {
+        let Chosen::Declared(i) = chosen else {
+            let keys = keys::keys(KeySource::Configured)?;
+            let validation = settings::validation();
+            let verified =
+                jose::verify_unverified(unverified, &keys.set, &policy(&validation, now))
+                    .map_err(Outcome::Jose)?;
+            return Ok((verified, keys.serial));
+        };
+        let issuer = &declared.list[i];
+        let mut keys = declared.keys(i)?;
+        if let Some(kid) = unverified.kid() {
+            if !keys.set.knows_kid(kid) && declared.refetch(i) {
+                keys = declared.keys(i)?;
+            }
+        }
+        let policy = Policy {
+            now,
+            leeway: issuer.leeway.unwrap_or_else(settings::leeway),
+            issuer: Some(&issuer.issuer),
+            audiences: &issuer.audiences,
+            authorized_parties: &issuer.authorized_parties,
+            algorithms: &issuer.algorithms,
+            token_types: &issuer.token_types,
+            required_claims: &issuer.required_claims,
+        };
+        let verified =
+            jose::verify_unverified(unverified, &keys.set, &policy).map_err(Outcome::Jose)?;
+        Ok((verified, keys.serial))
+    })();
+    match result {
+        Ok((verified, serial)) => {
+            declared.count(chosen, "verified");
+            Ok((verified, serial, Some(chosen)))
+        }
+        Err(Outcome::Jose(e)) => {
+            declared.count(chosen, issuers::outcome(&e));
+            Err(sql_error(&e))
+        }
+        Err(Outcome::Sql(e)) => Err(e),
+    }
+}
+
+/// Why a declared issuer's verification failed: the token (counted by reason) or the keys
+/// (counted where they fail).
+enum Outcome {
+    Jose(jose::JoseError),
+    Sql(SqlError),
+}
+
+impl From<SqlError> for Outcome {
+    fn from(e: SqlError) -> Outcome {
+        Outcome::Sql(e)
+    }
 }
 
 /// The claims of the configured keys' verification of `token` (verify mode).

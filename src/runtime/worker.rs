@@ -1,0 +1,292 @@
+//! The key worker: a background worker that fetches each declared issuer's discovery document
+//! and JWK Set over HTTPS and publishes the checked key set in the key store (`keystore.rs`).
+//!
+//! It runs when the library is in `shared_preload_libraries`, from the moment the server
+//! accepts read-only connections, so on a hot standby too. It never connects to a database.
+//! Each issuer is fetched when its keys expire (`Cache-Control: max-age` clamped to
+//! `pg_jwt_claims.jwks_min_refresh` .. `jwks_max_refresh`), when a backend meets an unknown
+//! `kid` (at most once per `jwks_refetch_interval`), when a superuser calls
+//! `jwt_refresh_keys()`, and after a failure every `jwks_refetch_interval`. A failed fetch
+//! keeps the last good keys. It restarts itself 5 s after an error or a crash. Logs carry
+//! issuers, URLs and causes, never key material or tokens.
+
+use crate::pg::errors::log;
+use crate::runtime::keystore::{self, now_us, Store};
+use crate::runtime::settings;
+use pg_jwt_claims_core::fetch::{self, Client};
+use pg_jwt_claims_core::issuers::{self, Issuer, KeySource};
+use pgrx::bgworkers::{
+    BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags,
+};
+use pgrx::pg_sys;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// Registers the worker; only while `shared_preload_libraries` is processed. The worker loads
+/// the library file this process loaded (preloaded by name or by path, the same file), so it
+/// never brings a second copy into the process.
+pub fn register() {
+    let library = own_path().unwrap_or_else(|| "pg_jwt_claims".into());
+    BackgroundWorkerBuilder::new("pg_jwt_claims key worker")
+        .set_type("pg_jwt_claims key worker")
+        .set_library(&library)
+        .set_function("pg_jwt_claims_key_worker")
+        .enable_shmem_access(None)
+        .set_start_time(BgWorkerStartTime::ConsistentState)
+        .set_restart_time(Some(Duration::from_secs(5)))
+        .load();
+}
+
+/// The path of the file this code was loaded from.
+fn own_path() -> Option<String> {
+    // SAFETY: dladdr fills `info` for an address inside a loaded object; the name it gives lives
+    // as long as the object stays loaded, and is copied at once.
+    unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        let here = own_path as *const std::ffi::c_void;
+        if libc::dladdr(here, &mut info) == 0 || info.dli_fname.is_null() {
+            return None;
+        }
+        let path = std::ffi::CStr::from_ptr(info.dli_fname).to_str().ok()?;
+        // The worker's record holds a library name of BGW_MAXLEN bytes before PostgreSQL 16
+        // (MAXPGPATH since): a longer path cannot be named, and the name finds $libdir's file.
+        let worker: pg_sys::BackgroundWorker = std::mem::zeroed();
+        (path.len() < worker.bgw_library_name.len()).then(|| path.to_string())
+    }
+}
+
+/// The worker's entry point.
+#[pgrx::pg_guard]
+#[no_mangle]
+pub extern "C-unwind" fn pg_jwt_claims_key_worker(_arg: pg_sys::Datum) {
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    let Some(store) = keystore::store() else {
+        return;
+    };
+    store.set_worker(true);
+    let mut worker = Worker::new();
+    loop {
+        if BackgroundWorker::sighup_received() {
+            // SAFETY: reloading the configuration files is what a worker does on SIGHUP.
+            unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+            // A reload reads the CA file (or the system's roots) again.
+            worker.client = None;
+        }
+        worker.configure(store);
+        let next = worker.run(store);
+        let wait = Duration::from_micros(next.clamp(10_000, 60_000_000) as u64);
+        if !BackgroundWorker::wait_latch(Some(wait)) {
+            break;
+        }
+    }
+    store.set_worker(false);
+    // Exit code 1: the postmaster starts the worker again (after a plain termination too).
+    // SAFETY: leaves the process the way Postgres expects a worker to.
+    unsafe { pg_sys::proc_exit(1) };
+}
+
+struct Worker {
+    /// The issuers text and settings the current state was made from.
+    issuers_text: String,
+    issuers: Vec<Issuer>,
+    http: Option<fetch::Settings>,
+    client: Option<Result<Client, String>>,
+}
+
+impl Worker {
+    fn new() -> Worker {
+        Worker {
+            issuers_text: String::from("\u{0}"),
+            issuers: Vec::new(),
+            http: None,
+            client: None,
+        }
+    }
+
+    /// Takes the current settings: gives each declared issuer a slot (keeping the keys of one
+    /// already there) and frees the slots of issuers no longer declared.
+    fn configure(&mut self, store: &Store) {
+        let http = settings::key_worker().http;
+        if self.http.as_ref() != Some(&http) {
+            self.client = None;
+            self.http = Some(http);
+        }
+        let text = std::panic::catch_unwind(settings::issuers).unwrap_or_default();
+        if text == self.issuers_text {
+            return;
+        }
+        self.issuers = issuers::parse(text).unwrap_or_else(|e| {
+            log(format!(
+                "pg_jwt_claims: pg_jwt_claims.issuers is not used: {e}"
+            ));
+            Vec::new()
+        });
+        self.issuers_text = text.to_string();
+        let mut write = store.write();
+        for i in 0..issuers::MAX_ISSUERS {
+            let slot = &write.slots()[i];
+            if slot.used && !self.issuers.iter().any(|d| d.issuer == slot.issuer.get()) {
+                write.slot_mut(i).reset();
+            }
+        }
+        for declared in &self.issuers {
+            let found = write
+                .slots()
+                .iter()
+                .position(|s| s.used && s.issuer.get() == declared.issuer)
+                .or_else(|| write.slots().iter().position(|s| !s.used));
+            let Some(i) = found else { continue };
+            let (discovery, jwks_uri) = match &declared.keys {
+                KeySource::Discovery(url) => (Some(url.as_str()), None),
+                KeySource::JwksUri(url) => (None, Some(url.as_str())),
+                KeySource::Static { .. } => (None, None),
+            };
+            let slot = write.slot_mut(i);
+            let changed_uri = slot.used
+                && (slot.discovery_uri.get() != discovery.unwrap_or_default()
+                    || (discovery.is_none()
+                        && slot.jwks_uri.get() != jwks_uri.unwrap_or_default()));
+            slot.set_issuer(
+                &declared.issuer,
+                declared.keys.fetched(),
+                discovery,
+                jwks_uri,
+            );
+            if changed_uri {
+                // New URLs: fetch now rather than at the old keys' expiry.
+                slot.expires_at.store(0, Ordering::SeqCst);
+            }
+        }
+        store.layout.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Fetches every issuer that is due; returns the µs until the next one is.
+    fn run(&mut self, store: &Store) -> i64 {
+        let timing = settings::key_worker();
+        let interval = timing.refetch_interval_s * 1_000_000;
+        let mut next = 60_000_000i64;
+        for declared in self.issuers.clone() {
+            if !declared.keys.fetched() {
+                continue;
+            }
+            let Some(i) = store.find(&declared.issuer) else {
+                continue;
+            };
+            let slot = store.slot(i);
+            let now = now_us();
+            let attempted = slot.attempted_at.load(Ordering::SeqCst);
+            let failed_last = slot.fetched_at.load(Ordering::SeqCst) < attempted;
+            let due_at = if slot.generation.load(Ordering::SeqCst) == 0
+                || slot.fetched_at.load(Ordering::SeqCst) == 0
+            {
+                if attempted == 0 {
+                    now
+                } else {
+                    attempted + interval
+                }
+            } else if failed_last {
+                attempted + interval
+            } else {
+                slot.expires_at.load(Ordering::SeqCst)
+            };
+            let refresh = slot.refresh_requested.swap(false, Ordering::SeqCst);
+            let refetch =
+                slot.refetch_requested.load(Ordering::SeqCst) && now >= attempted + interval;
+            if refresh || refetch || now >= due_at {
+                slot.refetch_requested.store(false, Ordering::SeqCst);
+                self.fetch(store, i, &declared, refetch && !refresh, &timing);
+                let now = now_us();
+                let again = if store.slot(i).fetched_at.load(Ordering::SeqCst)
+                    >= store.slot(i).attempted_at.load(Ordering::SeqCst)
+                {
+                    store.slot(i).expires_at.load(Ordering::SeqCst)
+                } else {
+                    now + interval
+                };
+                next = next.min(again - now);
+            } else {
+                let wanted = if slot.refetch_requested.load(Ordering::SeqCst) {
+                    (attempted + interval).min(due_at)
+                } else {
+                    due_at
+                };
+                next = next.min(wanted - now);
+            }
+        }
+        next
+    }
+
+    /// One fetch of an issuer's keys; the slot records the outcome either way.
+    fn fetch(
+        &mut self,
+        store: &Store,
+        i: usize,
+        declared: &Issuer,
+        refetch: bool,
+        timing: &settings::KeyWorker,
+    ) {
+        let started = now_us();
+        store.slot(i).attempted_at.store(started, Ordering::SeqCst);
+        let http = self.http.clone().unwrap_or_else(|| timing.http.clone());
+        let client = self.client.get_or_insert_with(|| Client::new(http));
+        let result = match client {
+            Ok(client) => fetch_keys(client, declared),
+            Err(e) => Err(e.clone()),
+        };
+        let mut write = store.write();
+        let slot = write.slot_mut(i);
+        if !slot.used || slot.issuer.get() != declared.issuer {
+            return;
+        }
+        match result {
+            Ok((jwks_uri, text, max_age, kids)) => {
+                let age = max_age
+                    .map_or(timing.min_refresh_s, |a| a as i64)
+                    .clamp(timing.min_refresh_s, timing.max_refresh_s);
+                let now = now_us();
+                slot.set_keys(&jwks_uri, &text, now, now + age * 1_000_000);
+                slot.fetches.fetch_add(1, Ordering::SeqCst);
+                if refetch {
+                    slot.refetches.fetch_add(1, Ordering::SeqCst);
+                }
+                drop(write);
+                log(format!(
+                    "pg_jwt_claims: fetched the keys of issuer \"{}\" from {jwks_uri}: kids {kids}; next fetch in {age} s",
+                    declared.issuer
+                ));
+            }
+            Err(error) => {
+                slot.set_error(&error);
+                slot.failures.fetch_add(1, Ordering::SeqCst);
+                drop(write);
+                log(format!(
+                    "pg_jwt_claims: could not fetch the keys of issuer \"{}\": {error}",
+                    declared.issuer
+                ));
+            }
+        }
+        store.slot(i).attempts.fetch_add(1, Ordering::SeqCst);
+        store.attempted();
+    }
+}
+
+/// Discovery (when configured) and the JWK Set: the JWK Set's URL, its checked text, its
+/// `max-age`, and its kids for the log.
+fn fetch_keys(
+    client: &Client,
+    declared: &Issuer,
+) -> Result<(String, String, Option<u64>, String), String> {
+    let jwks_uri = match &declared.keys {
+        KeySource::JwksUri(url) => url.clone(),
+        KeySource::Discovery(url) => client.discover(url, &declared.issuer)?.0,
+        KeySource::Static { .. } => return Err("the issuer has static keys".into()),
+    };
+    let fetched = client.get(&jwks_uri)?;
+    let (set, text) = fetch::check_jwks(&jwks_uri, fetched.body)?;
+    let kids: Vec<String> = set
+        .describe()
+        .into_iter()
+        .map(|(kid, alg)| format!("{} ({alg})", kid.unwrap_or_else(|| "-".into())))
+        .collect();
+    Ok((jwks_uri, text, fetched.max_age, kids.join(", ")))
+}
