@@ -79,7 +79,12 @@ crypto_cargo() {
   cargo "$cmd" --release --locked --quiet --manifest-path "$REPO/bench/crypto/Cargo.toml" \
     --target-dir "$REPO/target/bench-crypto" "$@"
 }
-cleanup() { stop_cluster "$dir" "$version" 2>/dev/null || true; rm -rf "$dir"; }
+issuer_pid=""
+cleanup() {
+  stop_cluster "$dir" "$version" 2>/dev/null || true; rm -rf "$dir"
+  stop_cluster "$dir-issuers" "$version" 2>/dev/null || true; rm -rf "$dir-issuers"
+  [ -z "$issuer_pid" ] || kill "$issuer_pid" 2>/dev/null || true
+}
 
 # The extension, the roles, the claims generator and the timing functions.
 setup_database() {
@@ -155,6 +160,59 @@ verify_sql() {
   record verify.floor.scan "$(per_call_us "$line" "$n")"
   line=$(q -v runs="$RUNS" -f "$sql/verify_floor_jsonb_in.sql")
   record verify.floor.jsonb_in "$(per_call_us "$line" "$n")"
+}
+# jwt_verify with keys the key worker fetched (pg_jwt_claims.issuers, from a local HTTPS issuer,
+# tests/issuers/server.js) against the same key pasted into pg_jwt_claims.jwks: 2,000 distinct
+# RS256 tokens with the bench's claims, the issuer's iss and its key's kid; configured keys both
+# times. On a second cluster that preloads the installed library (the key worker needs it, and a
+# preloaded library cannot be this run's copy: creating the extension loads the installed file).
+verify_issuers() {
+  step "jwt_verify with keys from the key worker (second cluster, preloaded)"
+  local w="$out/issuer" iss priv jwks line n c="$dir-issuers" p=$((port + 1))
+  qi() { "$bindir/psql" -X -q -At -h "$c" -p "$p" -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
+  mkdir -p "$w"
+  bash "$REPO/tests/issuers/make-ca.sh" "$w/ca" >/dev/null
+  chmod -R a+rX "$w"
+  node "$REPO/tests/issuers/server.js" --port-file "$w/port" --tls-cert "$w/ca/server.pem" \
+    --tls-key "$w/ca/server.key" --issuers bench >"$w/server.log" 2>&1 &
+  issuer_pid=$!
+  for _ in $(seq 100); do [ -s "$w/port.control" ] && break; sleep 0.1; done
+  iss="https://127.0.0.1:$(cat "$w/port")/bench"
+  priv=$(curl -sf "http://127.0.0.1:$(cat "$w/port.control")/bench/keys" |
+    python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)[0]["private_jwk"]))')
+  jwks=$(curl -sf --cacert "$w/ca/ca.pem" "$iss/jwks.json")
+  start_cluster "$version" "$c" "$p" "shared_preload_libraries = 'pg_jwt_claims'" 'shared_buffers = 256MB' \
+    'jit = off' 'max_parallel_workers_per_gather = 0' 'log_min_messages = warning' \
+    "pg_jwt_claims.http_ca_file = '$w/ca/ca.pem'"
+  qi -v lib='$libdir/pg_jwt_claims' -f "$sql/setup.sql" >/dev/null
+  qi -v iss="$iss" -v priv="$priv" <<'SQL'
+create table issuer_tokens as
+  select i, jwt_sign(bench_claims('user_' || (i % 1000), 'jti_' || md5(i::text)) || jsonb_build_object('iss', :'iss'),
+                     :'priv', 'RS256') as tok
+  from generate_series(1, 2000) i;
+vacuum analyze issuer_tokens;
+SQL
+  n=$(qi -c "select count(*) from issuer_tokens")
+  line=$(qi -v jwks="$jwks" -v runs="$RUNS" <<'SQL'
+set pg_jwt_claims.jwks = :'jwks';
+select bench_runs('select count(jwt_verify(tok)) from issuer_tokens', :runs);
+SQL
+)
+  record verify.static.RS256 "$(per_call_us "$line" "$n")"
+  qi -v issuers="[{\"issuer\": \"$iss\", \"jwks_uri\": \"$iss/jwks.json\"}]" <<'SQL'
+alter system set pg_jwt_claims.issuers = :'issuers';
+select pg_reload_conf();
+SQL
+  for _ in $(seq 100); do [ "$(qi -c "select fetches from jwt_issuers() where issuer = '$iss'")" = 1 ] && break; sleep 0.1; done
+  line=$(qi -v runs="$RUNS" <<'SQL'
+select bench_runs('select count(jwt_verify(tok)) from issuer_tokens', :runs);
+SQL
+)
+  record verify.worker.RS256 "$(per_call_us "$line" "$n")"
+  [ "$(qi -c "select verified >= $n from jwt_issuers() where issuer = '$iss'")" = t ] ||
+    echo "WARNING: the key worker's issuer counted fewer verifications than tokens"
+  stop_cluster "$c" "$version"; rm -rf "$c"
+  kill "$issuer_pid" 2>/dev/null || true
 }
 # Converts "ms ms …" for N calls into "µs µs …" per call.
 per_call_us() { tr ' ' '\n' <<<"$1" | awk -v n="$2" '{ printf "%s%.4f", (NR > 1 ? " " : ""), $1 * 1000 / n }'; }
@@ -285,6 +343,9 @@ report() {
     p_rc=$(median "crypto.rust-crypto.$alg")
     row "$alg raw primitive, RustCrypto" "crypto.rust-crypto.$alg" µs "$(num "$(calc "$p_rc / $p_aws")")x aws-lc-rs"
   done
+  row "RS256, 2,000 distinct tokens with an iss and a kid, keys in \`pg_jwt_claims.jwks\` (preloaded cluster)" verify.static.RS256 µs ""
+  row "RS256, the same tokens, keys from the key worker (\`pg_jwt_claims.issuers\`)" verify.worker.RS256 µs \
+    "$(num "$(calc "$(median verify.worker.RS256) / $(median verify.static.RS256)")")x keys in pg_jwt_claims.jwks"
   row "RS256 raw primitive, aws-lc-rs, key as PKCS#1 DER instead of (n, e)" "crypto.aws-lc-rs.RS256-der" µs ""
   row "reference: the same scan of the HS256 tokens calling nothing (\`octet_length(tok)\`)" verify.floor.scan µs ""
   row "reference: their claims texts made jsonb by \`jsonb_in\` (\`claims::jsonb\`)" verify.floor.jsonb_in µs ""
@@ -318,6 +379,8 @@ report() {
   for alg in HS256 RS256 ES256 EdDSA; do
     target "jwt_verify $alg distinct tokens / raw primitive (aws-lc-rs)" "$(calc "$(median "verify.distinct.$alg") / $(median "crypto.aws-lc-rs.$alg")")" le 1.3
   done
+  target "jwt_verify RS256, keys from the key worker / keys in pg_jwt_claims.jwks" \
+    "$(calc "$(median verify.worker.RS256) / $(median verify.static.RS256)")" le 1.1
   target "pgbench TPS requesting_user_id() / guide's function" "$(calc "$(median pgbench.ext.tps) / $(median pgbench.guide.tps)")" ge 1
   for r in reader loop verify; do
     target "memory growth ($r), RssAnon kB" "$(median "mem.$r.anon")" le 1024
@@ -349,6 +412,7 @@ setup_database
 rls_scans
 verify_material
 verify_sql
+verify_issuers
 verify_crypto
 pgbench_runs
 memory

@@ -75,7 +75,7 @@ attack_startup_options() {  # $1: regex of the refusal
   for option in "mode=trust" "issuer=" "audience=" "authorized_parties=" "algorithms=" \
                 "leeway=86400" "jwks={\"keys\":[$evil_public]}" "secret_file=/etc/hostname" \
                 "claims_setting=application_name" "pending_session=allow" "token_types=at+jwt" \
-                "required_claims="; do
+                "required_claims=" "issuers=[{\"issuer\":\"https://issuer.example\",\"jwks\":{\"keys\":[$evil_public]}}]"; do
     value=$(PGOPTIONS="-c pg_jwt_claims.$option" sql mallory \
       -c "set request.jwt.claims = '$victim_claims'" -c "select requesting_user_id()" \
       -c "select jwt_authenticate('$forged')")
@@ -90,6 +90,8 @@ attack_first_statement() {  # $1: regex
   local value
   value=$(sql mallory -c "set pg_jwt_claims.mode = trust; set pg_jwt_claims.issuer = ''; set request.jwt.claims = '$victim_claims'; select requesting_user_id(); select jwt_authenticate('$forged')")
   check "first statement SETs protected settings before the library loads" "$1" "$value"
+  value=$(sql mallory -c "set pg_jwt_claims.issuers = '[{\"issuer\":\"https://issuer.example\",\"jwks\":{\"keys\":[$evil_public]}}]'; select jwt_authenticate('$forged')")
+  check "first statement declares an issuer with its own key before the library loads" "$1" "$value"
   value=$(sql mallory <<SQL
 create function pg_temp.who() returns text language plpgsql parallel safe as \$\$ begin return requesting_user_id(); end \$\$;
 set $parallel_guc = on;

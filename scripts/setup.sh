@@ -6,7 +6,7 @@ source "$(dirname "$0")/env.sh"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang pkg-config
   build-essential sudo python3-venv pgbouncer postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-  openssl cmake)
+  openssl cmake curl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

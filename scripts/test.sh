@@ -2,8 +2,9 @@
 # Runs every test: formatting and lints, a type-check of every supported PostgreSQL version, the
 # layer check of the glue, the core crate's unit tests, the fuzz harness's own tests (its invariants
 # and the kept crash inputs), then on PostgreSQL 13, 15, 17 and 18 the #[pg_test]s (cargo pgrx test), the
-# SQL contract (pg_regress), the attacks on verify mode (security-test.sh) and the differential test
-# against Clerk's SDK (clerk-parity.sh), then on 15 the
+# SQL contract (pg_regress), the attacks on verify mode (security-test.sh), declared issuers and the
+# key worker (issuers-test.sh) and the differential test against Clerk's SDK (clerk-parity.sh), then
+# on 15 the
 # release and upgrade checks, the path from the guide, the pgTAP example, the reliability suite,
 # and the .deb with a trusted install.
 # Set-up included; idempotent.
@@ -34,6 +35,9 @@ cargo test --locked --quiet -p pg_jwt_claims_macros
 echo "== the fuzz harness: its invariants over edge cases, the seed corpus and every kept crash input"
 cargo test --locked --quiet -p pg_jwt_claims-fuzz
 
+echo "== the local test issuer the key worker is tested against (tests/issuers)"
+bash "$REPO/tests/issuers/selftest.sh"
+
 for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
   echo "== $v: unit tests and #[pg_test]s"
   fresh_dir "$PGJC_RUN/test-$v"
@@ -45,6 +49,9 @@ for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
 
   echo "== $v: attacks on verify mode as a plain role, with and without preloading"
   bash "$REPO/scripts/security-test.sh" "$v"
+
+  echo "== $v: declared issuers and the key worker against a local HTTPS issuer"
+  bash "$REPO/scripts/issuers-test.sh" "$v"
 
   echo "== $v: the same answers as Clerk's own SDK (differential test)"
   bash "$REPO/scripts/clerk-parity.sh" "$v"
