@@ -392,7 +392,8 @@ report() {
     echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);" \
       "PostgreSQL $(q -c 'show server_version'); $(rustc --version); $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo "Extension: release build of commit $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml Cargo.lock || echo ' with uncommitted changes in src/')."
-    echo "One run on one cluster (shared_buffers = 1GB, no parallel workers, jit off); server-side timings"
+    echo "One run on one cluster (shared_buffers = 1GB, no parallel workers, jit off; the key worker's rows on a"
+    echo "second one that preloads the library); server-side timings"
     echo "(EXPLAIN ANALYZE execution time), median of $RUNS runs after one untimed run; ratios are of medians."
     echo
     cat "$out/table.md"
