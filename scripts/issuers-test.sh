@@ -199,6 +199,21 @@ check "1,000 unknown kids in $ms ms: $fetched JWK Set fetches, at most one per i
   "$([ "$fetched" -le "$allowed" ] && echo ok)"
 check "counted as unknown_kid" '"unknown_kid": 1[0-9]{3}' "$(issuer_row "$A" refused)"
 
+step "an unchanged JWK Set keeps its generation; a new key source starts without keys"
+generation=$(issuer_row "$A" generation)
+check "a refresh bringing the same keys" '^t$' "$(q -c "select jwt_refresh_keys('$A')")"
+check "…keeps the generation (no backend parses them again)" "^$generation$" "$(issuer_row "$A" generation)"
+# b's jwks_uri now names c's JWK Set: b's old keys are not served meanwhile, then c's are b's.
+ctl c/mode '{"mode": "slow:1000"}' >/dev/null
+moved=$(tr -d '\n' <<<"$issuers" | sed "s|$B/jwks.json|$C/jwks.json|")
+reload "alter system set pg_jwt_claims.issuers = '$moved'"
+check "b's old keys are not served once its jwks_uri changed: a token waits for the first fetch from the new URL (1 s), then meets its keys" \
+  '^ERROR:  28000.*unknown kid "b-1"' "$(q -c "select jwt_verify('$tok_b')")"
+check "…which are c's" '"kid": "c-1"' "$(issuer_row "$B" keys)"
+ctl c/mode '{"mode": "ok"}' >/dev/null
+reload "alter system set pg_jwt_claims.issuers = '$issuers'"
+wait_for "b's own keys again" "[ \"\$(q -c \"select jwt_verify('$tok_b') ->> 'sub'\")\" = user_b ]" 10
+
 # ---------------------------------------------------------------------------------------------
 step "failures keep the last good keys, visibly"
 for mode in "malformed:JWK Set" "oversized:larger than 65536 bytes" "badkey:RSA" "status:500:HTTP 500" "down:connection|failed|closed|reset"; do

@@ -24,12 +24,12 @@ echo "== formatting and lints"
 cargo fmt --all --check
 cargo clippy --locked --all-targets --features "pg15 pg_test" --no-default-features -- -D warnings
 cargo clippy --locked --all-targets -p pg_jwt_claims_core -p pg_jwt_claims_macros -p pg_jwt_claims-fuzz \
-  -p pg_jwt_claims_bench_crypto -- -D warnings
+  -p pg_jwt_claims_bench_crypto --features pg_jwt_claims_core/fetch -- -D warnings
 echo "== the glue's layers: functions -> runtime -> pg, no module importing one that imports it back"
 python3 "$REPO/scripts/check-layers.py"
 bash "$REPO/scripts/check-versions.sh"
-echo "== the core crate's unit tests (claims, Clerk, strict JSON, JOSE with the RFC, Wycheproof and peer vectors)"
-cargo test --locked --quiet -p pg_jwt_claims_core
+echo "== the core crate's unit tests (claims, Clerk, strict JSON, JOSE with the RFC, Wycheproof and peer vectors, issuers, the HTTPS client)"
+cargo test --locked --quiet -p pg_jwt_claims_core --features fetch
 echo "== the #[sql_function] macro's unit tests (how SQL signatures are read)"
 cargo test --locked --quiet -p pg_jwt_claims_macros
 echo "== the fuzz harness: its invariants over edge cases, the seed corpus and every kept crash input"

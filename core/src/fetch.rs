@@ -217,7 +217,8 @@ fn scheme(url: &str) -> &str {
 
 /// `location` resolved against `base` (absolute, scheme-relative or absolute-path references).
 fn resolve(base: &str, location: &str) -> String {
-    if location.contains("://") {
+    let before_query = location.split(['?', '#']).next().unwrap_or_default();
+    if before_query.contains("://") {
         return location.to_string();
     }
     let (scheme, rest) = base.split_once("://").unwrap_or(("https", base));
@@ -301,6 +302,10 @@ mod tests {
         assert_eq!(resolve("https://a/x/y", "z"), "https://a/x/z");
         assert_eq!(resolve("https://a/x/y", "//b/z"), "https://b/z");
         assert_eq!(resolve("https://a/x", "http://b/z"), "http://b/z");
+        assert_eq!(
+            resolve("https://a/x", "/k?next=http://b/"),
+            "https://a/k?next=http://b/"
+        );
     }
 
     #[test]

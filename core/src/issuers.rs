@@ -254,13 +254,27 @@ pub fn check_url(url: &str) -> Result<(), String> {
 
 /// Whether a URL authority (`host[:port]`) is a loopback IP address literal.
 pub fn is_loopback(authority: &str) -> bool {
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((host, "")) => (host, None),
+            Some((host, rest)) => match rest.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None => return false,
+            },
+            None => return false,
+        }
     } else {
-        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
     };
-    host.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok
+        && host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -380,6 +394,9 @@ mod tests {
             "http://localhost/jwks",
             "http://10.0.0.1/jwks",
             "http://127.0.0.1.example.com/jwks",
+            "http://[::1].evil/jwks",
+            "http://127.0.0.1:80x/jwks",
+            "http://127.0.0.1:/jwks",
             "https:///jwks",
             "https://example.com/jwks#x",
             "https://example.com/a b",

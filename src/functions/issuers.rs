@@ -41,7 +41,11 @@ fn row(r: &Report) -> Result<(Vec<Datum>, Vec<bool>), SqlError> {
         Some(keys) => {
             let list: Vec<serde_json::Value> = keys
                 .iter()
-                .map(|(kid, alg)| serde_json::json!({"kid": kid, "alg": alg}))
+                // A kid may hold NUL (a JWK's "\u0000"), which jsonb cannot: dropped here.
+                .map(|(kid, alg)| {
+                    let kid = kid.as_ref().map(|k| k.replace('\0', ""));
+                    serde_json::json!({"kid": kid, "alg": alg.replace('\0', "")})
+                })
                 .collect();
             Some(Some(json_datum(&serde_json::Value::Array(list))?))
         }

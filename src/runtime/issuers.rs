@@ -32,6 +32,31 @@ pub struct Declared {
     /// Whether this backend already waited for the worker to take issuer i (once per
     /// generation: an issuer only a session declares never gets a slot).
     waited: RefCell<Vec<bool>>,
+    /// Each issuer's key store slot, with the store layout it was found in.
+    slots: RefCell<Vec<Option<(u64, usize)>>>,
+}
+
+/// When a query stops waiting for the key worker: one deadline, `pg_jwt_claims.jwks_wait`
+/// from the verification's start, for every wait of that verification.
+#[derive(Clone, Copy)]
+pub struct Deadline(std::time::Instant);
+
+impl Deadline {
+    pub fn start() -> Deadline {
+        let wait = settings::key_worker().wait_ms.max(0) as u64;
+        Deadline(std::time::Instant::now() + std::time::Duration::from_millis(wait))
+    }
+
+    /// No waiting at all.
+    pub fn none() -> Deadline {
+        Deadline(std::time::Instant::now())
+    }
+
+    fn left_ms(self) -> i64 {
+        self.0
+            .saturating_duration_since(std::time::Instant::now())
+            .as_millis() as i64
+    }
 }
 
 thread_local! {
@@ -61,6 +86,7 @@ pub fn declared() -> Result<Option<Rc<Declared>>, SqlError> {
         Rc::new(Declared {
             fetched: RefCell::new(vec![None; list.len()]),
             waited: RefCell::new(vec![false; list.len()]),
+            slots: RefCell::new(vec![None; list.len()]),
             list,
         })
     });
@@ -105,12 +131,12 @@ impl Declared {
         .hint("Tokens are accepted from the issuers in pg_jwt_claims.issuers."))
     }
 
-    /// The keys of declared issuer `i`.
-    pub fn keys(&self, i: usize) -> Result<Rc<Keys>, SqlError> {
+    /// The keys of declared issuer `i`; a wait for the key worker ends at `deadline`.
+    pub fn keys(&self, i: usize, deadline: Deadline) -> Result<Rc<Keys>, SqlError> {
         let issuer = &self.list[i];
         let (jwks, secret_file) = match &issuer.keys {
             Source::Static { jwks, secret_file } => (jwks, secret_file),
-            _ => return self.fetched_keys(i),
+            _ => return self.fetched_keys(i, deadline),
         };
         keys::keys(KeySource::Issuer {
             issuer: &issuer.issuer,
@@ -119,35 +145,37 @@ impl Declared {
         })
     }
 
-    /// The keys the key worker fetched for issuer `i`, parsed once per generation; waits up to
-    /// `pg_jwt_claims.jwks_wait` for a first fetch. Fails closed when the keys are older than
-    /// `pg_jwt_claims.jwks_max_staleness`.
-    fn fetched_keys(&self, i: usize) -> Result<Rc<Keys>, SqlError> {
+    /// The keys the key worker fetched for issuer `i`, parsed once per generation. Before a
+    /// first fetch succeeds, waits for one (until `deadline`) while the worker is at it. Fails
+    /// closed when the keys are older than `pg_jwt_claims.jwks_max_staleness` (and asks for a
+    /// fetch, rate-limited).
+    fn fetched_keys(&self, i: usize, deadline: Deadline) -> Result<Rc<Keys>, SqlError> {
         let issuer = &self.list[i].issuer;
         let store = keystore::store().ok_or_else(|| no_worker(issuer))?;
         let timing = settings::key_worker();
-        let slot_index = match self.slot(store, i) {
+        let slot_index = match self.slot(store, i)? {
             Some(s) => s,
             None => {
                 if !std::mem::replace(&mut self.waited.borrow_mut()[i], true) {
                     // Just declared: the worker takes a reload in a moment.
                     store.wake_worker();
-                    store.wait(timing.wait_ms, || store.find(issuer).is_some());
+                    store.wait(deadline.left_ms(), || store.find(issuer).is_some());
                 }
-                self.slot(store, i).ok_or_else(|| not_configured(issuer))?
+                self.slot(store, i)?.ok_or_else(|| not_configured(issuer))?
             }
         };
         let slot = store.slot(slot_index);
-        if slot.fetched_at.load(Ordering::SeqCst) == 0 {
-            // Never fetched: wait for the first attempt, or ask for another one as a refetch
-            // would (rate-limited: a flood of tokens for an issuer that is down does not make
-            // the worker hammer it).
+        if slot.fetched_at.load(Ordering::SeqCst) == 0 && store.worker_running() {
+            // Never fetched: wait while an attempt is due or under way (a failure ends it).
+            let attempts = slot.attempts.load(Ordering::SeqCst);
             let attempted = slot.attempted_at.load(Ordering::SeqCst);
-            if attempted == 0 || now_us() - attempted >= timing.refetch_interval_s * 1_000_000 {
-                slot.refetch_requested.store(true, Ordering::SeqCst);
+            let due =
+                attempted == 0 || now_us() - attempted >= timing.refetch_interval_s * 1_000_000;
+            if due || slot.fetching.load(Ordering::SeqCst) {
                 store.wake_worker();
-                store.wait(timing.wait_ms, || {
+                store.wait(deadline.left_ms(), || {
                     slot.fetched_at.load(Ordering::SeqCst) != 0
+                        || slot.attempts.load(Ordering::SeqCst) != attempts
                 });
             }
         }
@@ -172,6 +200,7 @@ impl Declared {
         }
         let age_s = (now_us() - fetched_at) / 1_000_000;
         if age_s > timing.max_staleness_s {
+            self.request_fetch(store, slot_index);
             return Err(unavailable(
                 "stale_keys",
                 format!(
@@ -189,9 +218,13 @@ impl Declared {
         if let Some(keys) = cached {
             return Ok(keys);
         }
+        // The text and its generation together, from the slot while it still is this issuer's.
         let (text, generation) = {
             let read = store.read();
             let slot = &read.slots()[slot_index];
+            if !slot.used || slot.issuer.get() != issuer.as_str() {
+                return Err(not_configured(issuer));
+            }
             (
                 slot.jwks.get().to_string(),
                 slot.generation.load(Ordering::SeqCst),
@@ -213,40 +246,84 @@ impl Declared {
         Ok(keys)
     }
 
-    /// Whether issuer `i`'s keys could be fetched again for an unknown `kid` now: asks the
-    /// worker and waits up to `pg_jwt_claims.jwks_wait` for new keys. At most one refetch per
-    /// `pg_jwt_claims.jwks_refetch_interval` per issuer, whoever asks.
-    pub fn refetch(&self, i: usize) -> bool {
+    /// Whether new keys came for issuer `i`, whose keys lack a token's `kid`: waits (until
+    /// `deadline`) for a fetch under way, else asks for one, at most one per
+    /// `pg_jwt_claims.jwks_refetch_interval` per issuer whoever asks. With no time to wait the
+    /// fetch still happens, for the tokens after this one.
+    pub fn refetch(&self, i: usize, deadline: Deadline) -> bool {
         if !self.list[i].keys.fetched() {
             return false;
         }
         let Some(store) = keystore::store() else {
             return false;
         };
-        let Some(slot_index) = self.slot(store, i) else {
+        let Ok(Some(slot_index)) = self.slot(store, i) else {
             return false;
         };
         let slot = store.slot(slot_index);
-        let timing = settings::key_worker();
-        let since = now_us() - slot.attempted_at.load(Ordering::SeqCst);
-        if since < timing.refetch_interval_s * 1_000_000 {
-            return false;
-        }
         let generation = slot.generation.load(Ordering::SeqCst);
         let attempts = slot.attempts.load(Ordering::SeqCst);
-        slot.refetch_requested.store(true, Ordering::SeqCst);
-        store.wake_worker();
-        // With no wait, the refetch still happens, for the next token.
-        store.wait(timing.wait_ms, || {
+        if !slot.fetching.load(Ordering::SeqCst) && !self.request_refetch(store, slot_index) {
+            return false;
+        }
+        store.wait(deadline.left_ms(), || {
             slot.attempts.load(Ordering::SeqCst) != attempts
                 || slot.generation.load(Ordering::SeqCst) != generation
         });
         slot.generation.load(Ordering::SeqCst) != generation
     }
 
-    /// The key store slot of issuer `i` (checked by issuer name).
-    fn slot(&self, store: &Store, i: usize) -> Option<usize> {
-        store.find(&self.list[i].issuer)
+    /// Asks the worker for a refetch of slot `slot_index` unless one was attempted within
+    /// `pg_jwt_claims.jwks_refetch_interval`; whether it asked.
+    fn request_refetch(&self, store: &Store, slot_index: usize) -> bool {
+        let slot = store.slot(slot_index);
+        let interval = settings::key_worker().refetch_interval_s * 1_000_000;
+        if now_us() - slot.attempted_at.load(Ordering::SeqCst) < interval {
+            return false;
+        }
+        slot.refetch_requested.store(true, Ordering::SeqCst);
+        store.wake_worker();
+        true
+    }
+
+    /// Stale keys: a fetch now, rate-limited like a refetch (not counted as one).
+    fn request_fetch(&self, store: &Store, slot_index: usize) {
+        let slot = store.slot(slot_index);
+        let interval = settings::key_worker().refetch_interval_s * 1_000_000;
+        if now_us() - slot.attempted_at.load(Ordering::SeqCst) >= interval {
+            store.wake_worker();
+        }
+    }
+
+    /// The key store slot of issuer `i`, looked up once per store layout: the slot of that
+    /// issuer, whose keys the worker takes from the same place this declaration names (a
+    /// session's declaration that differs from the server's is refused, never served another
+    /// source's keys).
+    fn slot(&self, store: &Store, i: usize) -> Result<Option<usize>, SqlError> {
+        let layout = store.layout.load(Ordering::SeqCst);
+        if let Some((l, slot)) = self.slots.borrow()[i] {
+            if l == layout {
+                return Ok(Some(slot));
+            }
+        }
+        let declared = &self.list[i];
+        let found = {
+            let read = store.read();
+            read.slots()
+                .iter()
+                .position(|s| s.used && s.issuer.get() == declared.issuer)
+                .map(|index| (index, read.slots()[index].source_matches(&declared.keys)))
+        };
+        match found {
+            None => Ok(None),
+            Some((_, false)) => Err(not_configured(&declared.issuer).detail(
+                "The server's configuration declares this issuer with other keys than this session's.",
+            )),
+            Some((index, true)) => {
+                self.slots.borrow_mut()[i] = Some((layout, index));
+                Ok(Some(index))
+            }
+        }
     }
 
     /// Counts a verification outcome for the chosen issuer: in its key store slot, else in
@@ -257,7 +334,7 @@ impl Declared {
             return;
         };
         if let Some(store) = keystore::store() {
-            if let Some(slot) = self.slot(store, i) {
+            if let Ok(Some(slot)) = self.slot(store, i) {
                 store.slot(slot).count(index);
                 return;
             }
@@ -401,7 +478,7 @@ pub fn report() -> Result<Vec<Report>, SqlError> {
                 });
             }
             if !issuer.keys.fetched() {
-                match declared.keys(i) {
+                match declared.keys(i, Deadline::none()) {
                     Ok(keys) => row.keys = Some(keys.set.describe()),
                     Err(e) => row.last_error = Some(e.message().to_string()),
                 }
@@ -461,13 +538,24 @@ pub fn refresh(issuer: &str) -> Result<Result<(), String>, SqlError> {
         ));
     }
     let store = keystore::store().ok_or_else(|| no_worker(issuer))?;
+    if !store.worker_running() {
+        return Err(SqlError::new(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "the key worker is not running",
+        )
+        .hint(
+            "The postmaster starts it again 5 s after it exits; the server log says why it did.",
+        ));
+    }
     let timing = settings::key_worker();
-    let slot_index = match store.find(issuer) {
+    let slot_index = match declared.slot(store, i)? {
         Some(s) => s,
         None => {
             store.wake_worker();
             store.wait(timing.wait_ms.max(1_000), || store.find(issuer).is_some());
-            store.find(issuer).ok_or_else(|| not_configured(issuer))?
+            declared
+                .slot(store, i)?
+                .ok_or_else(|| not_configured(issuer))?
         }
     };
     let slot = store.slot(slot_index);

@@ -9,7 +9,7 @@
 //! and parses them once per generation (`issuers.rs`).
 
 use crate::runtime::settings;
-use pg_jwt_claims_core::issuers::{MAX_ISSUERS, MAX_URL};
+use pg_jwt_claims_core::issuers::{KeySource, MAX_ISSUERS, MAX_URL};
 use pgrx::pg_sys;
 use pgrx::{PGRXSharedMemory, PgSharedMemoryInitialization};
 use std::cell::UnsafeCell;
@@ -81,6 +81,8 @@ pub struct Slot {
     pub failures: AtomicU64,
     /// A backend asks for a fetch for an unknown `kid` (rate-limited by the worker).
     pub refetch_requested: AtomicBool,
+    /// The worker is fetching this issuer's keys now.
+    pub fetching: AtomicBool,
     /// A superuser asks for a fetch now (`jwt_refresh_keys`, not rate-limited).
     pub refresh_requested: AtomicBool,
     pub outcomes: [AtomicU64; OUTCOMES.len()],
@@ -191,6 +193,11 @@ impl Store {
         self.worker_pid.store(pid, Ordering::SeqCst);
     }
 
+    /// Whether the key worker runs (it clears itself when it exits, however it exits).
+    pub fn worker_running(&self) -> bool {
+        self.worker_pid.load(Ordering::SeqCst) != 0
+    }
+
     /// Wakes the worker, if it runs.
     pub fn wake_worker(&self) {
         let proc_ = self.worker.load(Ordering::SeqCst);
@@ -285,24 +292,53 @@ impl Drop for Exclusive<'_> {
 }
 
 impl Slot {
-    pub fn set_issuer(
-        &mut self,
-        issuer: &str,
-        fetched: bool,
-        discovery_uri: Option<&str>,
-        jwks_uri: Option<&str>,
-    ) {
-        let same = self.used && self.issuer.get() == issuer;
-        if !same {
+    /// Gives the slot to `issuer` and its key source. A slot keeps its keys only for the same
+    /// issuer with the same source: new URLs (or static keys becoming fetched) start without
+    /// keys, so nothing the old source gave is served for the new one.
+    pub fn set_issuer(&mut self, issuer: &str, source: &KeySource) {
+        if !(self.used && self.issuer.get() == issuer) {
             self.reset();
+        } else if !self.source_matches(source) {
+            self.forget_keys();
         }
         self.used = true;
-        self.fetched = fetched;
+        self.fetched = source.fetched();
         self.issuer.set(issuer);
-        self.discovery_uri.set(discovery_uri.unwrap_or_default());
-        if discovery_uri.is_none() || !same {
-            self.jwks_uri.set(jwks_uri.unwrap_or_default());
+        match source {
+            KeySource::Discovery(url) => self.discovery_uri.set(url),
+            KeySource::JwksUri(url) => {
+                self.discovery_uri.set("");
+                self.jwks_uri.set(url);
+            }
+            KeySource::Static { .. } => {
+                self.discovery_uri.set("");
+                self.jwks_uri.set("");
+            }
         }
+    }
+
+    /// Whether the worker takes this slot's keys from where `source` says.
+    pub fn source_matches(&self, source: &KeySource) -> bool {
+        match source {
+            KeySource::Static { .. } => !self.fetched,
+            KeySource::Discovery(url) => self.fetched && self.discovery_uri.get() == url.as_str(),
+            KeySource::JwksUri(url) => {
+                self.fetched
+                    && self.discovery_uri.get().is_empty()
+                    && self.jwks_uri.get() == url.as_str()
+            }
+        }
+    }
+
+    /// Drops the keys (the issuer's key source changed): none serve until the new source's are
+    /// fetched.
+    pub fn forget_keys(&mut self) {
+        self.jwks.set("");
+        self.last_error.set("");
+        self.fetched_at.store(0, Ordering::SeqCst);
+        self.expires_at.store(0, Ordering::SeqCst);
+        self.attempted_at.store(0, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Empties the slot (its issuer is no longer declared): a later issuer starts afresh.
@@ -327,16 +363,20 @@ impl Slot {
         }
         self.refetch_requested.store(false, Ordering::SeqCst);
         self.refresh_requested.store(false, Ordering::SeqCst);
+        self.fetching.store(false, Ordering::SeqCst);
     }
 
-    /// Records new keys.
+    /// Records a successful fetch; the generation changes only when the keys do (a backend
+    /// parses them again, and its cached tokens are verified again, only then).
     pub fn set_keys(&mut self, jwks_uri: &str, jwks: &str, now_us: i64, expires_us: i64) {
         self.jwks_uri.set(jwks_uri);
-        self.jwks.set(jwks);
+        if self.jwks.get() != jwks || self.fetched_at.load(Ordering::SeqCst) == 0 {
+            self.jwks.set(jwks);
+            self.generation.fetch_add(1, Ordering::SeqCst);
+        }
         self.last_error.set("");
         self.fetched_at.store(now_us, Ordering::SeqCst);
         self.expires_at.store(expires_us, Ordering::SeqCst);
-        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     pub fn set_error(&mut self, error: &str) {

@@ -11,7 +11,7 @@
 use crate::pg::clock::now_unix;
 use crate::pg::errors::{sql_error, SqlError};
 use crate::pg::jsonb;
-use crate::runtime::issuers::{self, Chosen, Declared};
+use crate::runtime::issuers::{self, Chosen, Deadline, Declared};
 use crate::runtime::keys::{self, KeySource};
 use crate::runtime::settings;
 use crate::runtime::watch::verification_generation;
@@ -176,9 +176,13 @@ pub fn verify_token(
     let now = now_unix();
     let hash = token_hash(token);
     let hit = TOKENS.with_borrow_mut(|cache| {
+        // With declared issuers, only an entry verified through them (never one verified with
+        // keys given to jwt_verify) answers; otherwise only one verified with these keys.
         let i = cache.find(hash, |e| {
             e.generation == generation
-                && keys.as_ref().is_none_or(|k| e.keys == k.serial)
+                && keys.as_ref().map_or(e.issuer.is_some(), |k| {
+                    e.keys == k.serial && e.issuer.is_none()
+                })
                 && *e.token == *token
         })?;
         let entry = cache.entries.get(i)?;
@@ -192,7 +196,7 @@ pub fn verify_token(
         // declared issuer's keys change with the key worker's fetches).
         let (current, leeway) = match (&declared, issuer) {
             (Some(declared), Some(Chosen::Declared(i))) => (
-                Some(declared.keys(i)?.serial),
+                Some(declared.keys(i, Deadline::start())?.serial),
                 declared.list[i].leeway.unwrap_or_else(settings::leeway),
             ),
             (Some(_), _) => (
@@ -255,8 +259,10 @@ pub fn verify_token(
         {
             cache.clear();
         }
-        if let Some(i) = cache.find(hash, |e| *e.token == *token) {
-            // The same token verified before with keys since replaced.
+        let replaced =
+            |e: &TokenEntry| issuer.is_some() && e.issuer.is_some() && *e.token == *token;
+        if let Some(i) = cache.find(hash, replaced) {
+            // The same token verified through a declared issuer before, with keys since replaced.
             cache.hashes.remove(i);
             if let Some(old) = cache.entries.remove(i) {
                 cache.bytes -= old.bytes();
@@ -308,10 +314,11 @@ fn verify_declared(
             return Ok((verified, keys.serial));
         };
         let issuer = &declared.list[i];
-        let mut keys = declared.keys(i)?;
+        let deadline = Deadline::start();
+        let mut keys = declared.keys(i, deadline)?;
         if let Some(kid) = unverified.kid() {
-            if !keys.set.knows_kid(kid) && declared.refetch(i) {
-                keys = declared.keys(i)?;
+            if !keys.set.knows_kid(kid) && declared.refetch(i, deadline) {
+                keys = declared.keys(i, deadline)?;
             }
         }
         let policy = Policy {

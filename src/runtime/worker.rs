@@ -15,6 +15,7 @@ use crate::runtime::keystore::{self, now_us, Store};
 use crate::runtime::settings;
 use pg_jwt_claims_core::fetch::{self, Client};
 use pg_jwt_claims_core::issuers::{self, Issuer, KeySource};
+use pg_jwt_claims_core::json::quoted;
 use pgrx::bgworkers::{
     BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags,
 };
@@ -64,6 +65,8 @@ pub extern "C-unwind" fn pg_jwt_claims_key_worker(_arg: pg_sys::Datum) {
         return;
     };
     store.set_worker(true);
+    // SAFETY: registers a callback that runs as the process exits, however it exits.
+    unsafe { pg_sys::before_shmem_exit(Some(leaving), pg_sys::Datum::from(0)) };
     let mut worker = Worker::new();
     loop {
         if BackgroundWorker::sighup_received() {
@@ -74,18 +77,35 @@ pub extern "C-unwind" fn pg_jwt_claims_key_worker(_arg: pg_sys::Datum) {
         }
         worker.configure(store);
         let next = worker.run(store);
+        if worker.stopping() {
+            break;
+        }
         let wait = Duration::from_micros(next.clamp(10_000, 60_000_000) as u64);
         if !BackgroundWorker::wait_latch(Some(wait)) {
             break;
         }
     }
-    store.set_worker(false);
     // Exit code 1: the postmaster starts the worker again (after a plain termination too).
     // SAFETY: leaves the process the way Postgres expects a worker to.
     unsafe { pg_sys::proc_exit(1) };
 }
 
+/// As the worker exits (an error, a termination, the end of the loop): backends stop waking
+/// and waiting for it.
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn leaving(_code: std::ffi::c_int, _arg: pg_sys::Datum) {
+    if let Some(store) = keystore::store() {
+        store.set_worker(false);
+        for i in 0..issuers::MAX_ISSUERS {
+            store.slot(i).fetching.store(false, Ordering::SeqCst);
+        }
+        store.attempted();
+    }
+}
+
 struct Worker {
+    /// A termination or the postmaster's death was seen: leave before the next fetch.
+    stop: bool,
     /// The issuers text and settings the current state was made from.
     issuers_text: String,
     issuers: Vec<Issuer>,
@@ -96,6 +116,7 @@ struct Worker {
 impl Worker {
     fn new() -> Worker {
         Worker {
+            stop: false,
             issuers_text: String::from("\u{0}"),
             issuers: Vec::new(),
             http: None,
@@ -136,28 +157,23 @@ impl Worker {
                 .position(|s| s.used && s.issuer.get() == declared.issuer)
                 .or_else(|| write.slots().iter().position(|s| !s.used));
             let Some(i) = found else { continue };
-            let (discovery, jwks_uri) = match &declared.keys {
-                KeySource::Discovery(url) => (Some(url.as_str()), None),
-                KeySource::JwksUri(url) => (None, Some(url.as_str())),
-                KeySource::Static { .. } => (None, None),
-            };
-            let slot = write.slot_mut(i);
-            let changed_uri = slot.used
-                && (slot.discovery_uri.get() != discovery.unwrap_or_default()
-                    || (discovery.is_none()
-                        && slot.jwks_uri.get() != jwks_uri.unwrap_or_default()));
-            slot.set_issuer(
-                &declared.issuer,
-                declared.keys.fetched(),
-                discovery,
-                jwks_uri,
-            );
-            if changed_uri {
-                // New URLs: fetch now rather than at the old keys' expiry.
-                slot.expires_at.store(0, Ordering::SeqCst);
-            }
+            write
+                .slot_mut(i)
+                .set_issuer(&declared.issuer, &declared.keys);
         }
         store.layout.fetch_add(1, Ordering::SeqCst);
+        drop(write);
+        // Backends waiting for a slot look again.
+        store.attempted();
+    }
+
+    /// Whether to leave now: SIGTERM, or the postmaster is gone (checked between fetches, so
+    /// that a round of slow issuers does not hold up a shutdown).
+    fn stopping(&mut self) -> bool {
+        // SAFETY: reads this process's parent and the postmaster's pid.
+        let orphaned = unsafe { libc::getppid() != pg_sys::PostmasterPid };
+        self.stop = self.stop || BackgroundWorker::sigterm_received() || orphaned;
+        self.stop
     }
 
     /// Fetches every issuer that is due; returns the µs until the next one is.
@@ -168,6 +184,9 @@ impl Worker {
         for declared in self.issuers.clone() {
             if !declared.keys.fetched() {
                 continue;
+            }
+            if self.stopping() {
+                break;
             }
             let Some(i) = store.find(&declared.issuer) else {
                 continue;
@@ -194,7 +213,9 @@ impl Worker {
                 slot.refetch_requested.load(Ordering::SeqCst) && now >= attempted + interval;
             if refresh || refetch || now >= due_at {
                 slot.refetch_requested.store(false, Ordering::SeqCst);
-                self.fetch(store, i, &declared, refetch && !refresh, &timing);
+                // A refetch is a fetch only an unknown kid asked for.
+                let counted = refetch && !refresh && now < due_at;
+                self.fetch(store, i, &declared, counted, &timing);
                 let now = now_us();
                 let again = if store.slot(i).fetched_at.load(Ordering::SeqCst)
                     >= store.slot(i).attempted_at.load(Ordering::SeqCst)
@@ -227,6 +248,7 @@ impl Worker {
     ) {
         let started = now_us();
         store.slot(i).attempted_at.store(started, Ordering::SeqCst);
+        store.slot(i).fetching.store(true, Ordering::SeqCst);
         let http = self.http.clone().unwrap_or_else(|| timing.http.clone());
         let client = self.client.get_or_insert_with(|| Client::new(http));
         let result = match client {
@@ -235,14 +257,22 @@ impl Worker {
         };
         let mut write = store.write();
         let slot = write.slot_mut(i);
+        slot.fetching.store(false, Ordering::SeqCst);
         if !slot.used || slot.issuer.get() != declared.issuer {
+            drop(write);
+            store.attempted();
             return;
         }
         match result {
             Ok((jwks_uri, text, max_age, kids)) => {
+                // Kept for max-age within the clamp, and fetched again well before the keys
+                // could go stale (half the maximum staleness), failures leaving time to retry.
                 let age = max_age
-                    .map_or(timing.min_refresh_s, |a| a as i64)
-                    .clamp(timing.min_refresh_s, timing.max_refresh_s);
+                    .map_or(timing.min_refresh_s, |a| {
+                        i64::try_from(a).unwrap_or(i64::MAX)
+                    })
+                    .clamp(timing.min_refresh_s, timing.max_refresh_s)
+                    .min((timing.max_staleness_s / 2).max(1));
                 let now = now_us();
                 slot.set_keys(&jwks_uri, &text, now, now + age * 1_000_000);
                 slot.fetches.fetch_add(1, Ordering::SeqCst);
@@ -286,7 +316,10 @@ fn fetch_keys(
     let kids: Vec<String> = set
         .describe()
         .into_iter()
-        .map(|(kid, alg)| format!("{} ({alg})", kid.unwrap_or_else(|| "-".into())))
+        .map(|(kid, alg)| {
+            let kid = kid.map_or_else(|| "-".into(), |kid| quoted(&kid));
+            format!("{kid} ({})", quoted(&alg))
+        })
         .collect();
     Ok((jwks_uri, text, fetched.max_age, kids.join(", ")))
 }

@@ -8,7 +8,9 @@ load 'pg_jwt_claims';
 
 -- 1. The setting is checked when set: a fault is refused (22023) with the reason, naming the
 --    issuer and member, and the previous value stays.
-\set VERBOSITY verbose
+\set VERBOSITY sqlstate
+set pg_jwt_claims.issuers = '{"issuer": "https://a.example"}';
+\set VERBOSITY default
 set pg_jwt_claims.issuers = '{"issuer": "https://a.example"}';
 set pg_jwt_claims.issuers = '[{"iss": "https://a.example"}]';
 set pg_jwt_claims.issuers = '[{"issuer": "https://a.example"}, {"issuer": "https://a.example"}]';
@@ -60,6 +62,12 @@ select jwt_verify(jwt_sign('{"iss": "https://one.example", "sub": "mallory", "au
 select jwt_verify(jwt_sign('{"iss": "https://nobody.example", "exp": 4102444800}', :'one_private', 'EdDSA'));
 select jwt_verify(jwt_sign('{"sub": "x", "exp": 4102444800}', :'one_private', 'EdDSA'));
 select issuer, verified, refused from jwt_issuers() where key_source = 'static';
+-- A token verified with keys given to jwt_verify is verified again through its issuer when no
+-- keys are given, and the other way round (the verified-token cache keeps them apart).
+select jwt_sign('{"iss": "https://one.example", "sub": "user_one", "aud": "app", "exp": 4102444800}', :'one_private', 'EdDSA') as one_token \gset
+select jwt_verify(:'one_token', '{"kty":"OKP","crv":"Ed25519","kid":"one","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}') ->> 'sub' as given,
+       jwt_verify(:'one_token') ->> 'sub' as declared;
+select jwt_verify(:'one_token', 'some-other-secret-0123456789abcdef');
 
 -- 5. The single-issuer settings are the default issuer: a token whose iss is not declared
 --    verifies with them, under their rules, and a declared iss never falls back to them.
@@ -77,7 +85,11 @@ select jwt_refresh_keys('https://one.example');
 select jwt_refresh_keys('https://nobody.example');
 \set VERBOSITY default
 
--- 7. Only superusers configure issuers and refresh keys; every role may read jwt_issuers().
+-- 7. A key id holding NUL (a JWK may say "\u0000"; jsonb cannot hold it) is shown without it.
+set pg_jwt_claims.issuers = '[{"issuer": "https://nul.example", "jwks": "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"a\\u0000b\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}"}]';
+select issuer, keys from jwt_issuers();
+
+-- 8. Only superusers configure issuers and refresh keys; every role may read jwt_issuers().
 create role issuers_plain;
 set role issuers_plain;
 set pg_jwt_claims.issuers = '[]';
