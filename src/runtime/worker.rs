@@ -176,65 +176,65 @@ impl Worker {
         self.stop
     }
 
-    /// Fetches every issuer that is due; returns the µs until the next one is.
+    /// Fetches the most urgent issuer that is due, if any: first one a superuser asked for
+    /// (`jwt_refresh_keys`), then one whose unknown `kid` a query waits on, then one whose keys
+    /// expired or whose last fetch failed. Returns the µs until the next fetch is due (0 after
+    /// a fetch: the loop looks again at once, so that a request never waits behind a round of
+    /// scheduled fetches, only behind the one under way).
     fn run(&mut self, store: &Store) -> i64 {
         let timing = settings::key_worker();
         let interval = timing.refetch_interval_s * 1_000_000;
+        let now = now_us();
         let mut next = 60_000_000i64;
-        for declared in self.issuers.clone() {
-            if !declared.keys.fetched() {
-                continue;
-            }
-            if self.stopping() {
-                break;
-            }
+        // (priority, slot, issuer, whether it is a refetch an unknown kid asked for)
+        let mut urgent: Option<(u8, usize, &Issuer, bool)> = None;
+        for declared in self.issuers.iter().filter(|d| d.keys.fetched()) {
             let Some(i) = store.find(&declared.issuer) else {
                 continue;
             };
             let slot = store.slot(i);
-            let now = now_us();
             let attempted = slot.attempted_at.load(Ordering::SeqCst);
-            let failed_last = slot.fetched_at.load(Ordering::SeqCst) < attempted;
-            let due_at = if slot.generation.load(Ordering::SeqCst) == 0
-                || slot.fetched_at.load(Ordering::SeqCst) == 0
-            {
-                if attempted == 0 {
-                    now
-                } else {
-                    attempted + interval
-                }
-            } else if failed_last {
-                attempted + interval
-            } else {
-                slot.expires_at.load(Ordering::SeqCst)
+            let fetched = slot.fetched_at.load(Ordering::SeqCst);
+            let due_at = match (fetched, attempted) {
+                (_, 0) => now,
+                (0, _) => attempted + interval,
+                _ if fetched < attempted => attempted + interval,
+                _ => slot.expires_at.load(Ordering::SeqCst),
             };
-            let refresh = slot.refresh_requested.swap(false, Ordering::SeqCst);
-            let refetch =
-                slot.refetch_requested.load(Ordering::SeqCst) && now >= attempted + interval;
-            if refresh || refetch || now >= due_at {
-                slot.refetch_requested.store(false, Ordering::SeqCst);
-                // A refetch is a fetch only an unknown kid asked for.
-                let counted = refetch && !refresh && now < due_at;
-                self.fetch(store, i, &declared, counted, &timing);
-                let now = now_us();
-                let again = if store.slot(i).fetched_at.load(Ordering::SeqCst)
-                    >= store.slot(i).attempted_at.load(Ordering::SeqCst)
-                {
-                    store.slot(i).expires_at.load(Ordering::SeqCst)
-                } else {
-                    now + interval
-                };
-                next = next.min(again - now);
+            let refetch_at = attempted + interval;
+            let priority = if slot.refresh_requested.load(Ordering::SeqCst) {
+                Some(0)
+            } else if slot.refetch_requested.load(Ordering::SeqCst) && now >= refetch_at {
+                Some(1)
+            } else if now >= due_at {
+                Some(2)
             } else {
-                let wanted = if slot.refetch_requested.load(Ordering::SeqCst) {
-                    (attempted + interval).min(due_at)
-                } else {
-                    due_at
-                };
-                next = next.min(wanted - now);
+                None
+            };
+            match priority {
+                Some(p) if urgent.is_none_or(|(q, ..)| p < q) => {
+                    urgent = Some((p, i, declared, p == 1 && now < due_at));
+                }
+                Some(_) => next = 0,
+                None => {
+                    let wanted = if slot.refetch_requested.load(Ordering::SeqCst) {
+                        refetch_at.min(due_at)
+                    } else {
+                        due_at
+                    };
+                    next = next.min(wanted - now);
+                }
             }
         }
-        next
+        let Some((_, i, declared, counted)) = urgent else {
+            return next;
+        };
+        let declared = declared.clone();
+        let slot = store.slot(i);
+        slot.refresh_requested.store(false, Ordering::SeqCst);
+        slot.refetch_requested.store(false, Ordering::SeqCst);
+        self.fetch(store, i, &declared, counted, &timing);
+        0
     }
 
     /// One fetch of an issuer's keys; the slot records the outcome either way.
