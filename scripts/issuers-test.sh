@@ -173,6 +173,22 @@ check "the old kid's token is refused (even cached in this session)" '^ERROR:  2
   "$(q -c "select jwt_verify('$tok_a')")"
 check "the new kid's token still verifies" '^user_new$' "$(q -c "select jwt_verify('$tok_new') ->> 'sub'")"
 
+step "one parse per backend per key generation, not one per query"
+many() { ctl a/sign-many "{\"count\": $1, \"claims\": {\"sub\": \"many\", \"aud\": \"app\"}}" | json tokens |
+  python3 -c 'import json, sys; print("{" + ",".join(json.load(sys.stdin)) + "}")'; }
+first=$(many 20)
+ctl a/add-key '{"alg": "EdDSA"}' >/dev/null
+parses=$(q -v first="$first" <<SQL 2>&1 | grep -c "parsed the fetched keys of issuer \"$A\"" || true
+set client_min_messages = debug1;
+select count(jwt_verify(t)) from unnest(:'first'::text[]) t;
+select count(jwt_verify(t)) from unnest(:'first'::text[]) t;
+select jwt_refresh_keys('$A');
+select count(jwt_verify(t)) from unnest(:'first'::text[]) t;
+select count(jwt_verify(t)) from unnest(:'first'::text[]) t;
+SQL
+)
+check "80 verifications over two key generations in one session: 2 parses" '^2$' "$parses"
+
 step "a flood of 1,000 tokens with random kids"
 sleep 2.1
 ctl a/sign-many '{"count": 1000, "random_kid": true, "claims": {"sub": "flood", "aud": "app"}}' | json tokens \

@@ -236,6 +236,11 @@ impl Declared {
                 quoted(issuer)
             ))
         })?;
+        // What shows that a backend parses once per generation (tests watch it).
+        pgrx::debug1!(
+            "pg_jwt_claims: parsed the fetched keys of issuer {} (generation {generation})",
+            quoted(issuer)
+        );
         let keys = new_keys(set);
         self.fetched.borrow_mut()[i] = Some(Parsed {
             layout,
