@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::issuers::{check_url, is_loopback};
+use crate::issuers::check_url;
 use crate::jose::KeySet;
 use crate::json::{self, Kind};
 
@@ -274,13 +274,6 @@ fn root_certificates(ca_file: &str) -> Result<Vec<ureq::tls::Certificate<'static
         return Err("no system CA certificates found; set pg_jwt_claims.http_ca_file".into());
     }
     Ok(certs)
-}
-
-/// Whether `url` points at a loopback address (for the worker's messages).
-pub fn loopback(url: &str) -> bool {
-    url.split_once("://")
-        .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or_default())
-        .is_some_and(is_loopback)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::runtime::keystore::{self, now_us, Store, OUTCOMES};
 use crate::runtime::settings;
 use crate::runtime::watch::verification_generation;
 use pg_jwt_claims_core::issuers::{self, Issuer, KeySource as Source, MAX_ISSUERS};
-use pg_jwt_claims_core::jose::{JoseError, KeySet};
+use pg_jwt_claims_core::jose::KeySet;
 use pg_jwt_claims_core::json::quoted;
 use pgrx::PgSqlErrorCode;
 use std::cell::RefCell;
@@ -198,8 +198,9 @@ impl Declared {
                 ),
             ));
         }
-        let age_s = (now_us() - fetched_at) / 1_000_000;
-        if age_s > timing.max_staleness_s {
+        let age_us = now_us() - fetched_at;
+        if age_us > timing.max_staleness_s * 1_000_000 {
+            let age_s = age_us / 1_000_000;
             self.request_fetch(store, slot_index);
             return Err(unavailable(
                 "stale_keys",
@@ -355,11 +356,6 @@ impl Declared {
             }
         });
     }
-}
-
-/// The outcome a verification error counts as.
-pub fn outcome(error: &JoseError) -> &'static str {
-    error.reason()
 }
 
 /// This session's counts for `issuer` (issuers without a key store slot).

@@ -208,9 +208,7 @@ pub fn verify_token(
         if current.is_none_or(|current| current == serial) {
             let checked = check_time(v.exp, v.nbf, v.iat, now, leeway);
             if let (Some(declared), Some(chosen)) = (&declared, issuer) {
-                let outcome = checked
-                    .as_ref()
-                    .map_or_else(issuers::outcome, |_| "verified");
+                let outcome = checked.as_ref().map_or_else(|e| e.reason(), |_| "verified");
                 declared.count(chosen, outcome);
             }
             checked.map_err(|e| sql_error(&e))?;
@@ -341,7 +339,7 @@ fn verify_declared(
             Ok((verified, serial, Some(chosen)))
         }
         Err(Outcome::Jose(e)) => {
-            declared.count(chosen, issuers::outcome(&e));
+            declared.count(chosen, e.reason());
             Err(sql_error(&e))
         }
         Err(Outcome::Sql(e)) => Err(e),
