@@ -10,6 +10,7 @@
 # Set-up included; idempotent.
 # PGJC_VERSIONS="pg15" limits the versions.
 set -euo pipefail
+test_start=$(date +%s)
 source "$(dirname "$0")/env.sh"
 bash "$REPO/scripts/setup.sh"
 cd "$REPO"
@@ -28,12 +29,14 @@ cargo clippy --locked --all-targets -p pg_jwt_claims_core -p pg_jwt_claims_macro
 echo "== the glue's layers: functions -> runtime -> pg, no module importing one that imports it back"
 python3 "$REPO/scripts/check-layers.py"
 bash "$REPO/scripts/check-versions.sh"
-echo "== the core crate's unit tests (claims, Clerk, strict JSON, JOSE with the RFC, Wycheproof and peer vectors, issuers, the HTTPS client)"
-cargo test --locked --quiet -p pg_jwt_claims_core --features fetch
-echo "== the #[sql_function] macro's unit tests (how SQL signatures are read)"
-cargo test --locked --quiet -p pg_jwt_claims_macros
-echo "== the fuzz harness: its invariants over edge cases, the seed corpus and every kept crash input"
-cargo test --locked --quiet -p pg_jwt_claims-fuzz
+echo "== the documentation site (mkdocs, strict: a broken link or a missing page fails)"
+bash "$REPO/scripts/docs.sh"
+# A Rust developer's first command, as it is: the core crate (claims, Clerk, strict JSON, JOSE with
+# the RFC, Wycheproof and peer vectors, issuers, the HTTPS client), the #[sql_function] macro (how
+# SQL signatures are read), the glue's plain unit tests, and the fuzz harness (its invariants over
+# edge cases, the seed corpus and every kept crash input). The #[pg_test]s need a server: below.
+echo "== cargo test --workspace: every crate's unit tests"
+cargo test --locked --quiet --workspace
 
 echo "== the local test issuer the key worker is tested against (tests/issuers)"
 bash "$REPO/tests/issuers/selftest.sh"
@@ -50,6 +53,9 @@ for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
   echo "== $v: attacks on verify mode as a plain role, with and without preloading"
   bash "$REPO/scripts/security-test.sh" "$v"
 
+  echo "== $v: verify mode required by the database survives pg_dump and pg_restore, beside a squatter"
+  bash "$REPO/scripts/restore-test.sh" "$v"
+
   echo "== $v: declared issuers and the key worker against a local HTTPS issuer"
   bash "$REPO/scripts/issuers-test.sh" "$v"
 
@@ -64,6 +70,10 @@ echo "== pgTAP example (pg15)"
 bash "$REPO/scripts/pgtap.sh"
 echo "== reliability: PgBouncer load, faults, replica, parallel workers, memory (pg15)"
 bash "$REPO/scripts/stress.sh"
+echo "== the demo installs what cargo pgrx install installs (pg15, release)"
+bash "$REPO/scripts/demo-install-check.sh"
 echo "== the .deb package and a trusted install (pg15)"
 if [ "$(id -u)" = 0 ]; then bash "$REPO/scripts/package-test.sh"; else echo "skipped: installing a .deb needs root"; fi
 echo "== all tests passed"
+elapsed=$(( $(date +%s) - test_start ))
+echo "== the test command took $((elapsed / 60)) min $((elapsed % 60)) s"

@@ -49,10 +49,13 @@ if ! diff -u "$dir/released.txt" "$dir/fresh.txt"; then
   status=1
 fi
 
-# 2. Every earlier release, updated to the current version.
-for script in "$REPO"/sql/pg_jwt_claims--*.sql; do
+# 2. Every earlier release, updated to the current version. Their base scripts are not part of
+#    an install (tests/upgrade/released/README.md): copied in for this test, removed at exit.
+olds=()
+trap 'stop_cluster "$dir" "$version"; for o in "${olds[@]}"; do rm -f "$sharedir/extension/pg_jwt_claims--$o.sql"; done' EXIT
+for script in "$REPO"/tests/upgrade/released/pg_jwt_claims--*.sql; do
   old=$(basename "$script" .sql); old=${old#pg_jwt_claims--}
-  case "$old" in *--*|"$current") continue ;; esac
+  olds+=("$old")
   cp "$script" "$sharedir/extension/pg_jwt_claims--$old.sql"
   fresh_db "up_${old//./_}"
   sql -d "up_${old//./_}" -c "create extension pg_jwt_claims version '$old' schema s" \

@@ -9,7 +9,7 @@ mod functions;
 mod pg;
 mod runtime;
 
-#[cfg(any(test, feature = "pg_test"))]
+#[cfg(feature = "pg_test")]
 mod glue_tests; // #[pg_test]s
 
 ::pgrx::pg_module_magic!(name, version);
@@ -19,15 +19,27 @@ pub extern "C-unwind" fn _PG_init() {
     pg_jwt_claims_core::interrupts::install(check_for_interrupts);
     runtime::settings::init();
     runtime::identity::init();
-    // SAFETY: a flag Postgres sets while it loads shared_preload_libraries.
-    if unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
+    MAIN_THREAD.set(true);
+    // SAFETY: flags Postgres sets while it loads shared_preload_libraries, and in a server that
+    // pg_upgrade started (no key worker then: nothing may be fetched during a binary upgrade).
+    if unsafe {
+        pgrx::pg_sys::process_shared_preload_libraries_in_progress && !pgrx::pg_sys::IsBinaryUpgrade
+    } {
         runtime::keystore::init();
         runtime::worker::register();
     }
 }
 
+thread_local! {
+    /// Whether this is the backend's own thread, the only one that may serve interrupts (the key
+    /// worker fetches on a thread of its own, which runs core code only).
+    static MAIN_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn check_for_interrupts() {
-    pgrx::check_for_interrupts!();
+    if MAIN_THREAD.get() {
+        pgrx::check_for_interrupts!();
+    }
 }
 
 /// Required by `cargo pgrx test`.

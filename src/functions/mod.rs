@@ -6,6 +6,7 @@
 //! `pg_jwt_claims_<name>` and its `CREATE FUNCTION`.
 
 pub mod advice; // jwt_policy_advice(): policies and defaults still on the guide's per-row SQL
+pub mod database; // jwt_database_mode: the mode the database requires, dumped with it
 pub mod install; // what CREATE EXTENSION checks first (the target schema)
 pub mod issuers; // jwt_issuers(), jwt_refresh_keys(): declared issuers and the key worker
 pub mod organizations; // Clerk helpers: requesting_org_id(), jwt_has_permission(), …

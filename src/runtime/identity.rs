@@ -18,7 +18,7 @@
 use crate::pg::clock::statement_start;
 use crate::pg::errors::SqlError;
 use crate::runtime::settings::{self, Mode, PendingSession};
-use crate::runtime::{verified, watch};
+use crate::runtime::{database, verified, watch};
 use pg_jwt_claims_core::claims::{assemble_legacy, legacy_claim_json, Claims, ParseError};
 use pg_jwt_claims_core::clerk;
 use pg_jwt_claims_core::json::{self, Item, Refusal};
@@ -98,7 +98,7 @@ pub fn current() -> (Resolved, Validity) {
     if let Err(err) = settings::check_protected() {
         err.raise();
     }
-    let (resolved, validity) = match settings::mode() {
+    let (resolved, validity) = match database::mode() {
         Mode::Trust => trusted(),
         Mode::Verify => verified(),
     };

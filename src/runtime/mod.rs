@@ -3,6 +3,7 @@
 //! `functions` uses it.
 
 pub mod callsite; // per-call-site answers: the finished Datum of one SQL call
+pub mod database; // the mode the database requires (its jwt_database_mode table)
 pub mod identity; // the claims of the current request, resolved once per generation
 pub mod issuers; // declared issuers: choice by iss, their keys, refetch waits, counters
 pub mod keys; // configured and given key sets, parsed once

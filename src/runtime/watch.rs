@@ -81,7 +81,8 @@ fn forget_handed_over() {
     bump();
 }
 
-fn bump() {
+/// Makes every cached answer stale.
+pub fn bump() {
     GENERATION.fetch_add(1, Ordering::Relaxed);
 }
 

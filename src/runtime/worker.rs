@@ -21,6 +21,7 @@ use pgrx::bgworkers::{
 };
 use pgrx::pg_sys;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Registers the worker; only while `shared_preload_libraries` is processed. The worker loads
@@ -110,7 +111,7 @@ struct Worker {
     issuers_text: String,
     issuers: Vec<Issuer>,
     http: Option<fetch::Settings>,
-    client: Option<Result<Client, String>>,
+    client: Option<Result<Arc<Client>, String>>,
 }
 
 impl Worker {
@@ -167,12 +168,10 @@ impl Worker {
         store.attempted();
     }
 
-    /// Whether to leave now: SIGTERM, or the postmaster is gone (checked between fetches, so
-    /// that a round of slow issuers does not hold up a shutdown).
+    /// Whether to leave now: SIGTERM, or the postmaster is gone (seen by the latch waits, during
+    /// a fetch too).
     fn stopping(&mut self) -> bool {
-        // SAFETY: reads this process's parent and the postmaster's pid.
-        let orphaned = unsafe { libc::getppid() != pg_sys::PostmasterPid };
-        self.stop = self.stop || BackgroundWorker::sigterm_received() || orphaned;
+        self.stop = self.stop || BackgroundWorker::sigterm_received();
         self.stop
     }
 
@@ -250,9 +249,19 @@ impl Worker {
         store.slot(i).attempted_at.store(started, Ordering::SeqCst);
         store.slot(i).fetching.store(true, Ordering::SeqCst);
         let http = self.http.clone().unwrap_or_else(|| timing.http.clone());
-        let client = self.client.get_or_insert_with(|| Client::new(http));
+        let client = self
+            .client
+            .get_or_insert_with(|| Client::new(http).map(Arc::new));
         let result = match client {
-            Ok(client) => fetch_keys(client, declared),
+            Ok(client) => match fetch_aside(Arc::clone(client), declared.clone()) {
+                Some(result) => result,
+                None => {
+                    // A termination or the postmaster's death: leave the fetch to die with the
+                    // process (the slot's attempt shows no outcome).
+                    self.stop = true;
+                    return;
+                }
+            },
             Err(e) => Err(e.clone()),
         };
         let mut write = store.write();
@@ -302,10 +311,37 @@ impl Worker {
 
 /// Discovery (when configured) and the JWK Set: the JWK Set's URL, its checked text, its
 /// `max-age`, and its kids for the log.
-fn fetch_keys(
-    client: &Client,
-    declared: &Issuer,
-) -> Result<(String, String, Option<u64>, String), String> {
+/// Runs [`fetch_keys`] on a thread of its own while this one waits on the latch, so that a
+/// termination or the postmaster's death is seen within [`POLL`] however slow the issuer:
+/// `None` then, and the fetch is abandoned. The thread runs core code only (no Postgres call;
+/// the core's interrupt checks are no-ops off the backend's thread).
+fn fetch_aside(client: Arc<Client>, declared: Issuer) -> Option<FetchResult> {
+    let fetching = std::thread::Builder::new()
+        .name("pg_jwt_claims fetch".into())
+        .spawn(move || fetch_keys(&client, &declared));
+    let fetching = match fetching {
+        Ok(handle) => handle,
+        Err(e) => return Some(Err(format!("could not start a fetch: {e}"))),
+    };
+    while !fetching.is_finished() {
+        // A SIGHUP wakes this wait too; its flag stays set for the main loop.
+        if !BackgroundWorker::wait_latch(Some(POLL)) {
+            return None;
+        }
+    }
+    Some(
+        fetching
+            .join()
+            .unwrap_or_else(|_| Err("the fetch failed unexpectedly".into())),
+    )
+}
+
+/// How often a worker waiting for a fetch looks for a termination.
+const POLL: Duration = Duration::from_millis(50);
+
+type FetchResult = Result<(String, String, Option<u64>, String), String>;
+
+fn fetch_keys(client: &Client, declared: &Issuer) -> FetchResult {
     let jwks_uri = match &declared.keys {
         KeySource::JwksUri(url) => url.clone(),
         KeySource::Discovery(url) => client.discover(url, &declared.issuer)?.0,
