@@ -185,26 +185,29 @@ pub fn text_of(item: Item<'_>) -> Option<Cow<'_, str>> {
 }
 
 /// The JSON text of a legacy per-claim setting's value (`request.jwt.claim.<name>`,
-/// `jwt.claims.<name>`), which holds the claim as text: JSON numbers, booleans, arrays and
-/// objects are read as such, anything else is the claim's string value. `None` for ''.
+/// `jwt.claims.<name>`), which holds the claim as text: `None` for ''.
+///
+/// A gateway writes a number, a boolean, an object or an array as its serializer does
+/// (PostGraphile: JavaScript's `String()` and `JSON.stringify`), so such text is read as that
+/// JSON value only when it is exactly such a serialization: no white space around it, and a
+/// number only in JSON's own grammar. Anything else is the claim's string value, verbatim: ` 42`
+/// stays the string ` 42`, never the number 42, so two distinct string claims can never read as
+/// one identity. `null` is the string `"null"` too: no gateway writes a null claim (PostGraphile
+/// skips it, PostgREST before 9 too), while a user whose id is the string `null` can exist.
 pub fn legacy_claim_json(text: &str) -> Option<String> {
-    if text.is_empty() {
-        return None;
-    }
-    // Most values (user ids, roles, emails) cannot start a JSON value: no parse for them. Legacy
-    // answers are computed on every call.
-    let first = text
-        .trim_start_matches([' ', '\t', '\n', '\r'])
-        .bytes()
-        .next();
-    if !matches!(
-        first,
-        Some(b'{' | b'[' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
-    ) {
+    let first = *text.as_bytes().first()?;
+    let last = *text.as_bytes().last()?;
+    // Most values (user ids, roles, emails) cannot start a JSON number, boolean, object or
+    // array: no parse for them. Legacy answers are computed on every call.
+    let serialized = matches!(first, b'{' | b'[' | b'-' | b'0'..=b'9' | b't' | b'f')
+        && !matches!(last, b' ' | b'\t' | b'\n' | b'\r');
+    if !serialized {
         return Some(json::quote(text));
     }
     match json::parse_lenient(text.to_owned()) {
-        Ok(doc) if !matches!(doc.root().kind(), Kind::String(_)) => Some(text.to_owned()),
+        Ok(doc) if !matches!(doc.root().kind(), Kind::String(_) | Kind::Null) => {
+            Some(text.to_owned())
+        }
         _ => Some(json::quote(text)),
     }
 }
@@ -418,12 +421,66 @@ mod tests {
         assert_eq!(read("true"), Some(json!(true)));
         assert_eq!(read(r#""quoted""#), Some(json!(r#""quoted""#)));
         assert_eq!(read(r#"{"id":"o"}"#), Some(json!({"id": "o"})));
-        assert_eq!(read("null"), Some(Value::Null));
-        assert_eq!(read(" 12 "), Some(json!(12)));
+        assert_eq!(read("null"), Some(json!("null")));
+        assert_eq!(read(" 12 "), Some(json!(" 12 ")));
+        assert_eq!(read("12 "), Some(json!("12 ")));
+        assert_eq!(read("\n12"), Some(json!("\n12")));
+        assert_eq!(read("+12"), Some(json!("+12")));
+        assert_eq!(read("012"), Some(json!("012")));
+        assert_eq!(read("1e3").map(|v| v.is_number()), Some(true));
         assert_eq!(read("nope"), Some(json!("nope")));
         assert_eq!(read("-x"), Some(json!("-x")));
-        assert_eq!(read("\t[1]"), Some(json!([1])));
+        assert_eq!(read("\t[1]"), Some(json!("\t[1]")));
+        assert_eq!(read("[1]\n"), Some(json!("[1]\n")));
+        assert_eq!(read("[1]"), Some(json!([1])));
         assert!(assemble_legacy(&[]).is_none());
+    }
+
+    /// The identity a reader gives for a claim that came through a per-claim setting: what
+    /// `claims::json ->> name` gives for the assembled object.
+    fn legacy_identity(text: &str) -> Option<String> {
+        let json = legacy_claim_json(text)?;
+        let claims = assemble_legacy(&[("sub", json)])?;
+        claims.json_field_text("sub").map(|c| c.into_owned())
+    }
+
+    /// Distinct string claims never give the same answer: each reads back as exactly its own
+    /// text (so never as another's), whether it is read as a string or as the JSON value it
+    /// serializes. Over generated strings: digits, padded digits, JSON keywords, numbers in
+    /// every notation, containers, unicode, quotes and escapes.
+    #[test]
+    fn distinct_string_claims_never_merge() {
+        let atoms = [
+            "42", "-42", "0", "007", "1e3", "1E3", "1.50", "-0", "+1", ".5", "5.", "0x10", "true",
+            "false", "null", "True", "[1]", "[1, 2]", "{}", "{\"a\":1}", "{\"a\": 1}", "\"42\"",
+            "\"\"", "é", "日本", "\u{1F600}", "a\"b", "a\\b", "user_1", "NaN", "Infinity", "-",
+            "[", "{", "\\u0041", "1 2", "",
+        ];
+        let pads = ["", " ", "  ", "\t", "\n", "\r", "\u{a0}", "\u{2028}", "0"];
+        let mut seen: std::collections::HashMap<String, String> = Default::default();
+        let mut inputs = Vec::new();
+        for atom in atoms {
+            for before in pads {
+                for after in pads {
+                    inputs.push(format!("{before}{atom}{after}"));
+                }
+            }
+        }
+        for a in atoms {
+            for b in atoms {
+                inputs.push(format!("{a}{b}"));
+            }
+        }
+        for text in inputs {
+            let Some(answer) = legacy_identity(&text) else {
+                assert!(text.is_empty() || text == "null", "{text:?} reads as NULL");
+                continue;
+            };
+            assert_eq!(answer, text, "{text:?} must read back as itself");
+            if let Some(other) = seen.insert(answer.clone(), text.clone()) {
+                assert_eq!(other, text, "{other:?} and {text:?} merge into {answer:?}");
+            }
+        }
     }
 
     #[test]

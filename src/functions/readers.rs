@@ -102,8 +102,9 @@ unsafe fn jwt_email(fcinfo: FunctionCallInfo) -> Datum {
     top_text(fcinfo, "email")
 }
 
-/// `jwt_claims() → jsonb`: the whole claims object; SQL NULL when the claims setting is
-/// unset or ''. Raises 22P02 when it is not a JSON object.
+/// `jwt_claims() → jsonb`: the whole claims object; when the claims setting is unset or '',
+/// the object of the legacy per-claim settings that exist; SQL NULL when there are none.
+/// Raises 22P02 when the claims setting is not a JSON object.
 #[sql_function(
     "jwt_claims() RETURNS jsonb",
     "STABLE PARALLEL SAFE",
@@ -113,8 +114,8 @@ unsafe fn jwt_claims(fcinfo: FunctionCallInfo) -> Datum {
     serve(fcinfo, |_| {
         let (view, validity) = view(&[]);
         let answer = match view {
-            Some(View::Shared(c)) => Answer::Varlena(jsonb::from_doc(c.doc())?),
-            _ => Answer::Null,
+            Some(v) => Answer::Varlena(jsonb::from_doc(v.claims().doc())?),
+            None => Answer::Null,
         };
         Ok((answer, validity))
     })
@@ -165,12 +166,10 @@ unsafe fn at_path(
             let Some(path) = path_elements(bytes) else {
                 return Ok((Answer::Null, Validity::Generation));
             };
+            // Through the legacy per-claim settings: the top-level claim's setting (every one
+            // for the empty path, the whole object), then the path inside its JSON.
             let (view, validity) = view(path.first().map_or(&[][..], std::slice::from_ref));
-            // A path into the legacy settings only reaches top-level claims.
-            let value = view
-                .as_ref()
-                .filter(|v| path.len() == 1 || matches!(v, View::Shared(_)))
-                .and_then(|v| get_path(v.root(), &path));
+            let value = view.as_ref().and_then(|v| get_path(v.root(), &path));
             Ok((read(value, &path)?, validity))
         })
     }

@@ -35,3 +35,41 @@ pub fn find_string(name: &CStr) -> Option<*mut pg_sys::config_string> {
     // SAFETY: a live record; a PGC_STRING record is a config_string.
     unsafe { ((*found).vartype == pg_sys::config_type::PGC_STRING).then(|| found.cast()) }
 }
+
+/// The names of every setting (placeholders included) whose name starts with `prefix`, compared
+/// without case, with the prefix removed: the names as they were first set.
+pub fn names_under(prefix: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for g in all() {
+        // SAFETY: a live record's name is a NUL-terminated string.
+        let name = unsafe { CStr::from_ptr((*g).name) }.to_bytes();
+        if name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        {
+            names.push(String::from_utf8_lossy(&name[prefix.len()..]).into_owned());
+        }
+    }
+    names
+}
+
+/// Every setting's record.
+fn all() -> Vec<*mut pg_sys::config_generic> {
+    // SAFETY: the records of every setting as Postgres lists them (before 16 its own array, from
+    // 16 a palloc'd copy of the list); read only, before anything can define a setting.
+    unsafe {
+        #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+        let (list, count) = (
+            pg_sys::get_guc_variables(),
+            pg_sys::GetNumConfigOptions(),
+        );
+        #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+        let (list, count) = {
+            let mut count = 0;
+            (pg_sys::get_guc_variables(&mut count), count)
+        };
+        let count = usize::try_from(count).unwrap_or(0);
+        (0..count)
+            .map(|i| *list.add(i))
+            .filter(|g| !g.is_null())
+            .collect()
+    }
+}

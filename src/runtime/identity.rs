@@ -17,6 +17,7 @@
 
 use crate::pg::clock::statement_start;
 use crate::pg::errors::SqlError;
+use crate::pg::guc_records;
 use crate::runtime::settings::{self, Mode, PendingSession};
 use crate::runtime::{database, verified, watch};
 use pg_jwt_claims_core::claims::{assemble_legacy, legacy_claim_json, Claims, ParseError};
@@ -279,8 +280,21 @@ pub fn view(names: &[&str]) -> (Option<View>, Validity) {
     }
 }
 
-/// An object of the claims `names` found in the legacy per-claim settings.
+/// An object of the claims `names` found in the legacy per-claim settings; with no names, of
+/// every claim that has such a setting (named as its setting was first set: setting names
+/// ignore case, so claims that differ only in case share one).
 fn legacy(names: &[&str]) -> Option<Claims> {
+    let mut every = Vec::new();
+    if names.is_empty() {
+        every = guc_records::names_under("request.jwt.claim.");
+        for name in guc_records::names_under("jwt.claims.") {
+            if !every.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                every.push(name);
+            }
+        }
+    }
+    let every: Vec<&str> = every.iter().map(String::as_str).collect();
+    let names = if names.is_empty() { &every[..] } else { names };
     let mut found: Vec<(&str, String)> = Vec::new();
     for name in names {
         for prefix in ["request.jwt.claim.", "jwt.claims."] {

@@ -161,7 +161,15 @@ with cases(n, name, main, pgrst8, postgraphile, expected) as (values
     (7, 'main '''': legacy read', '', 'user_pgrst8', null, 'user_pgrst8'),
     (8, 'main {}: legacy ignored', '{}', 'user_pgrst8', 'user_pgraphile', null),
     (9, 'main without sub: legacy ignored', '{"role":"anon"}', 'user_pgrst8', null, null),
-    (10, 'legacy numeric sub', null, '42', null, '42')
+    (10, 'legacy numeric sub', null, '42', null, '42'),
+    -- Text with white space around a number is a string claim, never that number: the user
+    -- ' 42' is not the user '42'. 'null' is the string, as no gateway writes a null claim.
+    (11, 'legacy padded number is itself', null, ' 42', null, ' 42'),
+    (12, 'legacy trailing space is itself', null, null, '42 ', '42 '),
+    (13, 'legacy newline is itself', null, E'\n42', null, E'\n42'),
+    (14, 'legacy null is the string null', null, 'null', null, 'null'),
+    (15, 'legacy number notation kept', null, null, '1e3', '1e3'),
+    (16, 'legacy +1 is a string', null, '+1', null, '+1')
 )
 select n, name, got, got is not distinct from expected as ok
 from cases,
@@ -173,8 +181,8 @@ order by n;
 select regress.with_settings('{"request.jwt.claims":"[1]","request.jwt.claim.sub":"user_pgrst8"}',
                              'requesting_user_id()') as malformed_main;
 
--- The legacy settings hold top-level claims only: a path into them finds nothing, and there
--- is no whole claims object to return.
+-- The legacy settings hold top-level claims: a path reads the top-level claim's setting, then
+-- walks inside its JSON, as #>> does; jwt_claims() is the object of the settings that exist.
 begin;
 set local request.jwt.claim.sub = 'user_legacy';
 set local request.jwt.claim.o = '{"id":"org_legacy","rol":"admin"}';
