@@ -49,6 +49,13 @@ if ! diff -u "$dir/released.txt" "$dir/fresh.txt"; then
   status=1
 fi
 
+# 2a. An install holds no earlier release's base script: an old release, whose install checks
+#     were weaker, cannot be created and then updated.
+old_install=$(sql -d fresh -c "drop extension pg_jwt_claims" -c "create extension pg_jwt_claims version '0.1.0' schema s" 2>&1 || true)
+if grep -q 'no installation script' <<<"$old_install"; then echo "upgrade: an install offers no earlier release to CREATE EXTENSION"
+else echo "upgrade: CREATE EXTENSION ... VERSION '0.1.0' was not refused: $old_install"; status=1; fi
+sql -d fresh -c "create extension if not exists pg_jwt_claims schema s"
+
 # 2. Every earlier release, updated to the current version. Their base scripts are not part of
 #    an install (tests/upgrade/released/README.md): copied in for this test, removed at exit.
 olds=()
@@ -64,6 +71,18 @@ for script in "$REPO"/tests/upgrade/released/pg_jwt_claims--*.sql; do
   if diff -u "$dir/up-$old.txt" "$dir/fresh.txt"; then echo "upgrade: $old -> $current ok"
   else echo "upgrade: $old -> $current differs from a fresh install"; status=1; fi
 done
+# 2b. Where an earlier base script is still present (an install that predates this rule), a
+#     database owner who is not a superuser cannot carry an old release's install in pg_catalog
+#     up to this version: the update runs the target schema check of CREATE EXTENSION.
+sql -c "drop role if exists app_owner" -c "create role app_owner login" -c "drop database if exists owned" \
+    -c "create database owned owner app_owner"
+planted=$(sql -d owned -U app_owner -c "create extension pg_jwt_claims version '0.1.0' schema pg_catalog" \
+            -c "alter extension pg_jwt_claims update" 2>&1 || true)
+if grep -q 'permission denied for schema pg_catalog' <<<"$planted" &&
+   [ "$(sql -d owned -c "select extversion from pg_extension where extname = 'pg_jwt_claims'")" = 0.1.0 ]; then
+  echo "upgrade: an old release installed into pg_catalog by a non-superuser owner does not update"
+else echo "upgrade: an old install in pg_catalog updated, or failed otherwise: $planted"; status=1; fi
+
 # 3. From the guide's SQL function, in place.
 fresh_db guide
 sql -d guide <<'SQL'

@@ -9,7 +9,7 @@
 
 use crate::pg::args::utf8;
 use crate::pg::errors::SqlError;
-use crate::runtime::settings;
+use crate::runtime::{database, settings};
 use pg_jwt_claims_core::claims::Claims;
 use pg_jwt_claims_macros::sql_function;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
@@ -95,11 +95,11 @@ unsafe fn jwt_test_login(fcinfo: FunctionCallInfo) -> Datum {
         .raise();
     }
     warn_outside_transaction("jwt_test_login");
-    if settings::mode() == settings::Mode::Verify {
+    if database::mode() == settings::Mode::Verify {
         pgrx::ereport!(
             PgLogLevel::WARNING,
             PgSqlErrorCode::ERRCODE_WARNING,
-            "pg_jwt_claims.mode is verify: claims set by jwt_test_login() count for nothing",
+            "verify mode is on: claims set by jwt_test_login() count for nothing",
             "Sign them with a key the configured keys verify: jwt_test_authenticate(claims, key)."
         );
     }
@@ -135,33 +135,10 @@ unsafe fn jwt_test_logout(fcinfo: FunctionCallInfo) -> Datum {
     pg_sys::Datum::null()
 }
 
-pgrx::extension_sql!(
-    r#"
-CREATE FUNCTION jwt_test_authenticate(claims jsonb, key text, algorithm text DEFAULT 'HS256',
-                                      role name DEFAULT 'authenticated') RETURNS jsonb
-    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-    AS $$
-DECLARE
-    verified jsonb;
-BEGIN
-    IF claims IS NULL OR key IS NULL OR algorithm IS NULL THEN
-        RAISE EXCEPTION 'jwt_test_authenticate() needs claims, a key and an algorithm'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    -- A test token lives five minutes unless the claims say otherwise.
-    IF jsonb_typeof(claims) = 'object' AND NOT claims ? 'exp' THEN
-        claims := claims || jsonb_build_object('exp', floor(extract(epoch from statement_timestamp()))::bigint + 300);
-    END IF;
-    verified := @extschema@.jwt_authenticate(@extschema@.jwt_sign(claims, key, algorithm));
-    IF role IS NOT NULL THEN
-        PERFORM set_config('role', role, true);
-    END IF;
-    RETURN verified;
-END
-$$;
-COMMENT ON FUNCTION jwt_test_authenticate(jsonb, text, text, name) IS
-    'For RLS tests in verify mode: signs claims with key (exp in 5 minutes unless given), authenticates the token with the configured keys, sets the role; all transaction-locally.';
-"#,
+// jwt_test_authenticate() is PL/pgSQL (it signs, authenticates and sets the role as any SQL
+// caller could); its definition, with the search path it runs under, is in the SQL file.
+pgrx::extension_sql_file!(
+    "../../sql/testing.sql",
     name = "jwt_test_authenticate",
     requires = ["jwt_authenticate", "jwt_sign"],
 );
