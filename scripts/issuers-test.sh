@@ -8,8 +8,9 @@
 # refused); a flood of 1,000 random kids causing at most one fetch per interval; the issuer
 # down (the last good keys serve, then fail closed past the maximum staleness); malformed and
 # oversized documents and an unusable key (old keys kept, error visible); a slow server (no query
-# waits past pg_jwt_claims.jwks_wait); a wrong CA; plain http refused unless allowed, a redirect
-# to http refused; issuer A's token with issuer B's kid refused; an undeclared iss refused;
+# waits past pg_jwt_claims.jwks_wait); a wrong CA; plain http refused unless allowed; redirects
+# followed only within the origin (to http, another port, another host, scheme-relative: refused,
+# nothing fetched there), a plain role seeing only a failure's kind; issuer A's token with issuer B's kid refused; an undeclared iss refused;
 # who may configure and refresh; the worker terminated and crashed, and back; a hot standby
 # fetching its own keys; verify mode through PgBouncer with keys from the worker; and a server
 # without the preload naming the fix.
@@ -93,7 +94,12 @@ node "$REPO/tests/issuers/server.js" --port-file "$work/https.port" \
 server_pids+=($!)
 node "$REPO/tests/issuers/server.js" --port-file "$work/http.port" --issuers d >"$work/http.log" 2>&1 &
 server_pids+=($!)
-wait_for "the local issuers" "[ -s '$work/https.port.control' ] && [ -s '$work/http.port.control' ]"
+# A second HTTPS origin on another port, where a redirect must never take the worker.
+node "$REPO/tests/issuers/server.js" --port-file "$work/other.port" \
+  --tls-cert "$work/ca/server.pem" --tls-key "$work/ca/server.key" --issuers e >"$work/other.log" 2>&1 &
+server_pids+=($!)
+wait_for "the local issuers" "[ -s '$work/https.port.control' ] && [ -s '$work/http.port.control' ] && [ -s '$work/other.port.control' ]"
+other_port=$(cat "$work/other.port"); control_other=$(cat "$work/other.port.control")
 https_port=$(cat "$work/https.port"); control=$(cat "$work/https.port.control")
 http_port=$(cat "$work/http.port"); control_http=$(cat "$work/http.port.control")
 A="https://127.0.0.1:$https_port/a"; B="https://127.0.0.1:$https_port/b"; C="https://127.0.0.1:$https_port/c"
@@ -109,6 +115,8 @@ issuers="[{\"issuer\": \"$A\", \"audience\": \"app\"},
  {\"issuer\": \"$D\", \"jwks_uri\": \"$D/jwks.json\"}]"
 issuers=$(tr -d '\n' <<<"$issuers")  # ALTER SYSTEM takes no newline
 default_secret='default-issuer-secret-fedcba9876543210'
+# The default issuer's secret in a file: pg_jwt_claims.secret is accepted only from a session's SET.
+printf '%s\n' "$default_secret" | as_pg tee "$dir/default.key" >/dev/null; as_pg chmod 600 "$dir/default.key"
 q -v ON_ERROR_STOP=1 >/dev/null <<SQL
 create extension pg_jwt_claims;
 create role alice login;
@@ -117,7 +125,7 @@ alter system set pg_jwt_claims.jwks_refetch_interval = 2;
 alter system set pg_jwt_claims.jwks_wait = 3000;
 alter system set pg_jwt_claims.http_timeout = 1500;
 alter system set pg_jwt_claims.issuers = '$issuers';
-alter system set pg_jwt_claims.secret = '$default_secret';
+alter system set pg_jwt_claims.secret_file = '$dir/default.key';
 alter system set pg_jwt_claims.issuer = 'https://default.example';
 select pg_reload_conf();
 SQL
@@ -149,12 +157,12 @@ check "verify mode reads identity from a worker-fetched key" '^user_a$' \
 step "issuer A's token with issuer B's kid, and undeclared issuers"
 tok_cross=$(ctl b/sign "{\"claims\": {\"iss\": \"$A\", \"sub\": \"mallory\", \"aud\": \"app\"}, \"kid\": \"b-1\"}" | json token)
 check "A's iss with B's kid and key: refused" '^ERROR:  28000.*unknown kid "b-1"' "$(q -c "select jwt_verify('$tok_cross')")"
-q -c "alter system reset pg_jwt_claims.secret" -c "select pg_reload_conf()" >/dev/null; sleep 0.3
+q -c "alter system reset pg_jwt_claims.secret_file" -c "select pg_reload_conf()" >/dev/null; sleep 0.3
 check "an iss nobody declared: 28000" '^ERROR:  28000.*issuer not declared: "https://nobody.example"' \
   "$(q -c "select jwt_verify('$(q -c "select jwt_sign('{\"iss\": \"https://nobody.example\", \"exp\": 4102444800}', 'whatever-secret-1234567890')")')")"
 check "no iss: 28000" '^ERROR:  28000.*no iss claim' \
   "$(q -c "select jwt_verify('$(q -c "select jwt_sign('{\"sub\": \"x\", \"exp\": 4102444800}', 'whatever-secret-1234567890')")')")"
-reload "alter system set pg_jwt_claims.secret = '$default_secret'"
+reload "alter system set pg_jwt_claims.secret_file = '$dir/default.key'"
 
 # ---------------------------------------------------------------------------------------------
 step "rotation"
@@ -232,7 +240,8 @@ wait_for "b's own keys again" "[ \"\$(q -c \"select jwt_verify('$tok_b') ->> 'su
 
 # ---------------------------------------------------------------------------------------------
 step "failures keep the last good keys, visibly"
-for mode in "malformed:JWK Set" "oversized:larger than 65536 bytes" "badkey:RSA" "status:500:HTTP 500" "down:connection|failed|closed|reset"; do
+for mode in "malformed:JWK Set" "oversized:larger than 65536 bytes" "badkey:RSA" "privatekey:private JWK member \"d\"" \
+            "status:500:HTTP 500" "down:connection|failed|closed|reset"; do
   name=${mode%%:*}; rest=${mode#*:}
   [ "$name" = status ] && { name="status:500"; rest=${rest#*:}; }
   ctl b/mode "{\"mode\": \"$name\"}" >/dev/null
@@ -282,11 +291,30 @@ check "a token of the http issuer verifies" '^user_d$' \
 reload "alter system reset pg_jwt_claims.insecure_loopback_http"
 check "http to a non-loopback host: refused when set" '^ERROR:  22023' \
   "$(q -c "set pg_jwt_claims.issuers = '[{\"issuer\": \"https://x.example\", \"jwks_uri\": \"http://10.1.2.3/jwks\"}]'")"
-check "a redirect from https to http: refused" 'redirect to another scheme refused' \
+check "a redirect from https to http: refused" 'redirect to another origin refused' \
   "$(q -c "set pg_jwt_claims.issuers = '[{\"issuer\": \"https://redirect.example\", \"jwks_uri\": \"$B/redirect-to-http\"}]'" \
        -c "select 1"; reload "alter system set pg_jwt_claims.issuers = '[{\"issuer\": \"https://redirect.example\", \"jwks_uri\": \"$B/redirect-to-http\"}]'"; \
      q -c "select jwt_refresh_keys('https://redirect.example')" >/dev/null; issuer_row https://redirect.example last_error)"
 check "…and nothing was asked over plain http" '^0$' "$(ctl b/stats '' GET | json plain_http)"
+# redirect_to NAME TARGET: declares an issuer whose jwks_uri redirects to TARGET and refreshes it.
+redirect_to() {
+  reload "alter system set pg_jwt_claims.issuers = '[{\"issuer\": \"https://redirect.example\", \"jwks_uri\": \"$B/redirect-to?to=$2\"}]'"
+  q -c "select jwt_refresh_keys('https://redirect.example')" >/dev/null
+}
+for target in "https://127.0.0.1:$other_port/e/jwks.json" "//127.0.0.1:$other_port/e/jwks.json" \
+              "https://localhost:$other_port/e/jwks.json" "https://localhost:$https_port/b/jwks.json"; do
+  b_before=$(jwks_fetches b)
+  redirect_to x "$target"
+  check "a redirect to $target: refused" 'redirect to another origin refused' "$(issuer_row https://redirect.example last_error)"
+  check "…and nothing was fetched there" "^0 $b_before\$" \
+    "$(curl -sf "http://127.0.0.1:$control_other/e/stats" | json jwks) $(jwks_fetches b)"
+done
+check "a plain role sees only the failure's kind, no host or port" '^fetch failed(: redirect refused)?$' \
+  "$(q -U alice -c "select last_error from jwt_issuers() where issuer = 'https://redirect.example'")"
+check "a member of pg_read_all_stats sees the whole message" "redirect to another origin refused \\(https://localhost:$https_port" \
+  "$(q -c "grant pg_read_all_stats to alice" >/dev/null; q -U alice -c "select last_error from jwt_issuers() where issuer = 'https://redirect.example'"; q -c "revoke pg_read_all_stats from alice" >/dev/null)"
+reload "alter system set pg_jwt_claims.issuers = '[{\"issuer\": \"https://redirect.example\", \"jwks_uri\": \"$B/redirect\"}]'"
+check "a redirect within the origin is followed" '^t$' "$(q -c "select jwt_refresh_keys('https://redirect.example')")"
 reload "alter system set pg_jwt_claims.issuers = '$issuers'"
 
 step "who configures and refreshes"

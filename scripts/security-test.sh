@@ -41,14 +41,15 @@ victim_claims='{"sub":"victim"}'
 parallel_guc=$([ "${version#pg}" -lt 16 ] && echo force_parallel_mode || echo debug_parallel_query)
 
 # configure HOW [conf lines…]: a fresh cluster configured for verify mode; HOW is 'file' (the
-# secret in pg_jwt_claims.secret_file) or 'setting' (in pg_jwt_claims.secret).
+# secret in pg_jwt_claims.secret_file) or 'setting' (pg_jwt_claims.secret written into
+# postgresql.auto.conf, as a configuration from before 0.6 has it: ALTER SYSTEM refuses it now).
 configure() {
   local how=$1; shift
   start_cluster "$version" "$dir" "$port" "$@"
   printf '%s\n' "$secret" | as_pg tee "$dir/secret" >/dev/null; as_pg chmod 600 "$dir/secret"
   local key_setting
   if [ "$how" = file ]; then key_setting="alter system set pg_jwt_claims.secret_file = '$dir/secret'"
-  else key_setting="alter system set pg_jwt_claims.secret = '$secret'"; fi
+  else key_setting="select 'pg_jwt_claims.secret is written below'"; fi
   sql postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
 create role mallory login;
 create extension pg_jwt_claims;
@@ -61,6 +62,9 @@ alter system set pg_jwt_claims.algorithms = 'EdDSA,HS256';
 alter system set pg_jwt_claims.leeway = 0;
 $key_setting;
 SQL
+  if [ "$how" = setting ]; then
+    printf "pg_jwt_claims.secret = '%s'\n" "$secret" | as_pg tee -a "$dir/data/postgresql.auto.conf" >/dev/null
+  fi
   # Restart: the configuration and the preload settings apply to every new session.
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w restart >/dev/null
   # Tokens, made by the superuser with trust-mode functions (jwt_sign needs no settings).
@@ -122,18 +126,23 @@ attack_first_statement "ERROR:  42501"
 attack_own_settings
 check "HS256 with the secret file verifies" "^user_hmac\$" "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
 
-echo "== $version: not preloaded, secret in pg_jwt_claims.secret (readable before the load: never used)"
+echo "== $version: not preloaded, secret in pg_jwt_claims.secret in the configuration (refused when the library loads)"
 configure setting
-check "the secret is readable before the library loads (why it is not used)" "^$secret\$" \
+check "the secret is readable before the library loads (why it is refused)" "^$secret\$" \
   "$(sql mallory -c "show pg_jwt_claims.secret")"
-check "a secret that was readable is not used (55000)" "ERROR:  55000" \
+check "a secret from the configuration files is refused at load: fails closed (42501)" "ERROR:  42501" \
   "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
 
 for preload in session_preload_libraries shared_preload_libraries; do
-  echo "== $version: $preload, secret in pg_jwt_claims.secret"
+  echo "== $version: $preload, secret in pg_jwt_claims.secret in the configuration (refused)"
   configure setting "$preload = 'pg_jwt_claims'"
-  check "the secret cannot be shown" "ERROR:  42501" "$(sql mallory -c "show pg_jwt_claims.secret")"
-  check "HS256 with the preloaded secret verifies" "^user_hmac\$" \
+  check "the setting cannot be shown" "ERROR:  42501" "$(sql mallory -c "show pg_jwt_claims.secret")"
+  check "a secret from the configuration files fails closed (42501)" "ERROR:  42501" \
+    "$(sql mallory -c "select jwt_verify('x.y.z') ->> 'sub'")"
+  echo "== $version: $preload, secret in pg_jwt_claims.secret_file"
+  configure file "$preload = 'pg_jwt_claims'"
+  check "the setting cannot be shown" "ERROR:  42501" "$(sql mallory -c "show pg_jwt_claims.secret")"
+  check "HS256 with the secret file verifies" "^user_hmac\$" \
     "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
   if [ "$preload" = shared_preload_libraries ]; then
     # Postgres itself refuses the connection (42501; psql prints a failed connection's message).
@@ -148,10 +157,56 @@ done
 
 echo "== $version: a secret set with ALTER ROLE is readable by every role in pg_roles: never used"
 configure file
+# Set before the library loads in that session (a placeholder): nothing can check it then.
 sql postgres -c "alter system reset pg_jwt_claims.secret_file" -c "alter role mallory set pg_jwt_claims.secret = '$secret'" -c "select pg_reload_conf()" >/dev/null
 sleep 0.2
 check "the role's secret shows in pg_roles" "$secret" "$(sql mallory -c "select rolconfig from pg_roles where rolname = 'mallory'")"
-check "a secret from ALTER ROLE is not used (55000)" "ERROR:  55000" "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
+check "a secret from ALTER ROLE is refused when the library loads: fails closed (42501)" "ERROR:  42501" "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
+check "with the library loaded, ALTER ROLE … SET pg_jwt_claims.secret is refused (22023)" "ERROR:  22023" \
+  "$(sql postgres -c "load 'pg_jwt_claims'" -c "alter role postgres set pg_jwt_claims.secret = '$secret'")"
+
+# --- Issue 24 §3 and §7: no secret in the server log, secret files that cannot block ----------
+echo "== $version: shared_preload_libraries, log_min_messages = debug5: no secret reaches the server log"
+configure file "shared_preload_libraries = 'pg_jwt_claims'" "log_min_messages = debug5"
+logged_secret='logged-secret-4e8a1c07b9d2'
+# (The refused statement's own text is logged as any failed statement's is, log_min_error_statement:
+# the value tried here is not the one looked for in the log below.)
+check "ALTER SYSTEM SET pg_jwt_claims.secret is refused (22023)" "ERROR:  22023" \
+  "$(sql postgres -c "alter system set pg_jwt_claims.secret = 'tried-with-alter-system'")"
+# A configuration written by hand (or by an old release's ALTER SYSTEM): the reload refuses it
+# before the line Postgres logs for every changed setting ('parameter … changed to "…"').
+printf "pg_jwt_claims.secret = '%s'\n" "$logged_secret" | as_pg tee -a "$dir/data/postgresql.conf" >/dev/null
+sql postgres -c "select pg_reload_conf()" >/dev/null; sleep 1
+check "the reload refused the secret (it is not set)" "^\$" "$(sql postgres -c "show pg_jwt_claims.secret")"
+check "HS256 with the secret file still verifies after the reload" "^user_hmac\$" \
+  "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
+as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w restart >/dev/null
+check "after a restart with it in postgresql.conf, every reader fails closed (42501)" "ERROR:  42501" \
+  "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
+check "the server log (debug5) never holds the secret" "^0\$" "$(as_pg grep -c -- "$logged_secret" "$dir/server.log" || true)"
+check "the server log (debug5) shows the refusal" "pg_jwt_claims.secret is accepted only from SET in a session" \
+  "$(as_pg cat "$dir/server.log")"
+as_pg sed -i "/^pg_jwt_claims.secret = /d" "$dir/data/postgresql.conf"
+as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w restart >/dev/null
+check "a superuser's SET in a session still works" "^user_hmac\$" \
+  "$(sql postgres -c "set pg_jwt_claims.secret_file = ''" -c "set pg_jwt_claims.secret = '$secret'" -c "select jwt_verify('$hmac') ->> 'sub'")"
+check "…and is not logged either (debug5)" "^0\$" "$(as_pg grep -c -- "$secret" "$dir/server.log" || true)"
+
+echo "== $version: a FIFO at the secret file's path: refused at once, never waited on"
+as_pg rm -f "$dir/secret"; as_pg mkfifo -m 600 "$dir/secret"
+started=$SECONDS
+value=$(timeout 30 "$bindir/psql" -X -q -At -h "$dir" -p "$port" -d postgres -U mallory -v VERBOSITY=sqlstate \
+  -c "select jwt_verify('$hmac') ->> 'sub'" 2>&1 || true)
+check "verification with a FIFO as the secret file fails with F0000" "ERROR:  F0000" "$value"
+check "… within 5 s (no statement_timeout needed)" "^yes\$" "$([ $((SECONDS - started)) -lt 5 ] && echo yes || echo no)"
+as_pg rm -f "$dir/secret"; as_pg mkdir -m 700 "$dir/secret"
+check "a directory as the secret file is refused (F0000)" "ERROR:  F0000" "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
+as_pg rmdir "$dir/secret"
+printf '%s\n' "$secret" | as_pg tee "$dir/secret.real" >/dev/null; as_pg chmod 600 "$dir/secret.real"
+as_pg ln -s "$dir/secret.real" "$dir/secret"
+check "a symbolic link to a regular file is followed (as for ssl_key_file)" "^user_hmac\$" \
+  "$(sql mallory -c "select jwt_verify('$hmac') ->> 'sub'")"
+# --- end of issue 24 §3 and §7 -------------------------------------------------------------------
 
 stop_cluster "$dir" "$version"
 echo "security $version: $passed passed, $failed failed"

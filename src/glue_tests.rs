@@ -125,10 +125,16 @@ mod tests {
             quote(token),
             quote(key)
         ));
-        Spi::run(&format!("set pg_jwt_claims.jwks = {}", quote(key))).unwrap();
-        Spi::run("set pg_jwt_claims.mode = verify").unwrap();
-        Spi::run(&format!("set pg_jwt_claims.token = {}", quote(token))).unwrap();
-        let mode = outcome_of("select requesting_user_id()");
+        // A secret or a private key is refused in the setting when set (22023): verify mode
+        // then has no key of that case's, which is its outcome.
+        let set = sqlstate_of(&format!("set pg_jwt_claims.jwks = {}", quote(key)));
+        let mode = if set == "ok" {
+            Spi::run("set pg_jwt_claims.mode = verify").unwrap();
+            Spi::run(&format!("set pg_jwt_claims.token = {}", quote(token))).unwrap();
+            outcome_of("select requesting_user_id()")
+        } else {
+            set
+        };
         Spi::run("reset pg_jwt_claims.token; reset pg_jwt_claims.mode; reset pg_jwt_claims.jwks")
             .unwrap();
         assert_eq!(

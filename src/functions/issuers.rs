@@ -17,7 +17,9 @@ const PG_EPOCH_US: i64 = 946_684_800_000_000;
 /// `jwt_issuers() → TABLE(…)`: one row per declared issuer (`pg_jwt_claims.issuers`), then one
 /// for the single-issuer settings when they hold keys. Fetched issuers show the key worker's
 /// state; `verified` and `refused` count verification outcomes server-wide (this session's for
-/// an issuer the key worker does not know). Never shows key material.
+/// an issuer the key worker does not know). Never shows key material. A fetch's `last_error`
+/// is shown whole to superusers and members of pg_read_all_stats; other roles see only its
+/// kind (`fetch failed: connection`, `… redirect refused`), never the hosts and ports it names.
 #[sql_function(
     "jwt_issuers() RETURNS TABLE(issuer text, key_source text, discovery_uri text, jwks_uri text, keys jsonb, generation bigint, fetched_at timestamptz, expires_at timestamptz, last_attempt_at timestamptz, last_error text, fetches bigint, refetches bigint, failures bigint, verified bigint, refused jsonb)",
     "VOLATILE PARALLEL RESTRICTED",

@@ -57,10 +57,7 @@ fn all() -> Vec<*mut pg_sys::config_generic> {
     // 16 a palloc'd copy of the list); read only, before anything can define a setting.
     unsafe {
         #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
-        let (list, count) = (
-            pg_sys::get_guc_variables(),
-            pg_sys::GetNumConfigOptions(),
-        );
+        let (list, count) = (pg_sys::get_guc_variables(), pg_sys::GetNumConfigOptions());
         #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
         let (list, count) = {
             let mut count = 0;

@@ -365,11 +365,47 @@ pub fn local_counts(issuer: &str) -> Option<[u64; OUTCOMES.len()]> {
 
 fn last_error(store: &Store, slot: usize) -> String {
     let read = store.read();
-    let error = read.slots()[slot].last_error.get();
+    match shown_error(&read.slots()[slot]) {
+        None => "The key worker has not completed a fetch for it yet.".into(),
+        Some(error) => format!("Last error: {error}"),
+    }
+}
+
+/// A slot's last fetch error as the current role may see it: the whole message for a
+/// superuser or a member of pg_read_all_stats (the role that sees other sessions' activity
+/// in full, and which pg_monitor includes), else only the failure's kind. The message names
+/// the hosts and ports a redirect or a discovery document sent the worker to, and what it met
+/// there, which would make the worker a port scanner for every role.
+fn shown_error(slot: &keystore::Slot) -> Option<String> {
+    let error = slot.last_error.get();
     if error.is_empty() {
-        "The key worker has not completed a fetch for it yet.".into()
-    } else {
-        format!("Last error: {error}")
+        return None;
+    }
+    if sees_fetch_details() {
+        return Some(error.to_string());
+    }
+    Some(match slot.last_error_kind() {
+        Some(kind) => format!("fetch failed: {}", kind.name()),
+        None => "fetch failed".to_string(),
+    })
+}
+
+/// The role pg_read_all_stats (its oid is fixed; PostgreSQL 13 names the constant
+/// DEFAULT_ROLE_READ_ALL_STATS).
+#[cfg(feature = "pg13")]
+const READ_ALL_STATS: u32 = pgrx::pg_sys::DEFAULT_ROLE_READ_ALL_STATS;
+#[cfg(not(feature = "pg13"))]
+const READ_ALL_STATS: u32 = pgrx::pg_sys::ROLE_PG_READ_ALL_STATS;
+
+/// Whether the current role sees the key worker's error messages in full.
+fn sees_fetch_details() -> bool {
+    // SAFETY: plain catalog lookups of the current role, in a transaction.
+    unsafe {
+        pgrx::pg_sys::superuser()
+            || pgrx::pg_sys::has_privs_of_role(
+                pgrx::pg_sys::GetUserId(),
+                pgrx::pg_sys::Oid::from(READ_ALL_STATS),
+            )
     }
 }
 
@@ -462,8 +498,7 @@ pub fn report() -> Result<Vec<Report>, SqlError> {
                     row.fetched_at = nonzero(slot.fetched_at.load(Ordering::SeqCst));
                     row.expires_at = nonzero(slot.expires_at.load(Ordering::SeqCst));
                     row.attempted_at = nonzero(slot.attempted_at.load(Ordering::SeqCst));
-                    row.last_error =
-                        Some(slot.last_error.get().to_string()).filter(|s| !s.is_empty());
+                    row.last_error = shown_error(slot);
                     row.fetches = Some(slot.fetches.load(Ordering::SeqCst) as i64);
                     row.refetches = Some(slot.refetches.load(Ordering::SeqCst) as i64);
                     row.failures = Some(slot.failures.load(Ordering::SeqCst) as i64);
@@ -574,11 +609,9 @@ pub fn refresh(issuer: &str) -> Result<Result<(), String>, SqlError> {
         ));
     }
     let read = store.read();
-    let error = read.slots()[slot_index].last_error.get();
-    Ok(if error.is_empty() {
-        Ok(())
-    } else {
-        Err(error.to_string())
+    Ok(match shown_error(&read.slots()[slot_index]) {
+        None => Ok(()),
+        Some(error) => Err(error),
     })
 }
 

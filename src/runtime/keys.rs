@@ -227,21 +227,36 @@ fn configured_secret() -> Result<Option<Vec<u8>>, SqlError> {
     read_secret_file(path).map(Some)
 }
 
-/// Reads a secret file with the rules Postgres applies to `ssl_key_file`: no group or world
-/// access, or group read only when root owns it.
+/// Reads a secret file with the rules Postgres applies to `ssl_key_file`: a regular file with no
+/// group or world access, or group read only when root owns it.
+///
+/// Nothing here can block: the path is checked with `stat` before it is opened, so a FIFO or a
+/// device is refused unopened (opening a FIFO for reading waits for a writer, and a backend
+/// waiting in `open(2)` serves no cancel or termination); the open itself is non-blocking, and
+/// `fstat` of the opened file must find the same regular file, so a swap in between is refused
+/// too. A symbolic link is followed, as Postgres follows one for `ssl_key_file`: mounted
+/// secrets (Kubernetes, systemd credentials) are links to regular files, and the checks apply
+/// to the file itself.
 fn read_secret_file(path: &str) -> Result<Vec<u8>, SqlError> {
     use std::io::Read;
-    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     let file_error =
         |message: String| SqlError::new(PgSqlErrorCode::ERRCODE_CONFIG_FILE_ERROR, message);
     let unreadable =
         |e: std::io::Error| file_error(format!("could not read secret file \"{path}\": {e}"));
-    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let not_regular = || file_error(format!("secret file \"{path}\" is not a regular file"));
+    let before = std::fs::metadata(path).map_err(unreadable)?;
+    if !before.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(file_error(format!(
-            "secret file \"{path}\" is not a regular file"
-        )));
+    if !meta.is_file() || (meta.dev(), meta.ino()) != (before.dev(), before.ino()) {
+        return Err(not_regular());
     }
     let allowed = if meta.uid() == 0 { 0o640 } else { 0o600 };
     if meta.mode() & 0o777 & !allowed != 0 {

@@ -9,6 +9,7 @@
 //! and parses them once per generation (`issuers.rs`).
 
 use crate::runtime::settings;
+use pg_jwt_claims_core::fetch::{Failure, FailureKind};
 use pg_jwt_claims_core::issuers::{KeySource, MAX_ISSUERS, MAX_URL};
 use pgrx::pg_sys;
 use pgrx::{PGRXSharedMemory, PgSharedMemoryInitialization};
@@ -66,6 +67,9 @@ pub struct Slot {
     /// The JWK Set's URL, configured or discovered.
     pub jwks_uri: Text<MAX_URL>,
     pub last_error: Text<ERROR_BYTES>,
+    /// The last error's [`FailureKind::code`] (0: a failure of no known kind, or none), what a
+    /// role without the right to the details sees (written with `last_error`).
+    pub last_error_kind: u8,
     /// The JWK Set text, as fetched.
     pub jwks: Text<{ settings::JWKS_MAX_BYTES as usize }>,
     /// Changes whenever `jwks` does (0: never fetched).
@@ -335,6 +339,7 @@ impl Slot {
     pub fn forget_keys(&mut self) {
         self.jwks.set("");
         self.last_error.set("");
+        self.last_error_kind = 0;
         self.fetched_at.store(0, Ordering::SeqCst);
         self.expires_at.store(0, Ordering::SeqCst);
         self.attempted_at.store(0, Ordering::SeqCst);
@@ -349,6 +354,7 @@ impl Slot {
         self.discovery_uri.set("");
         self.jwks_uri.set("");
         self.last_error.set("");
+        self.last_error_kind = 0;
         self.jwks.set("");
         // The generation keeps counting, so a backend's parsed keys never match a new issuer's.
         self.generation.fetch_add(1, Ordering::SeqCst);
@@ -375,18 +381,53 @@ impl Slot {
             self.generation.fetch_add(1, Ordering::SeqCst);
         }
         self.last_error.set("");
+        self.last_error_kind = 0;
         self.fetched_at.store(now_us, Ordering::SeqCst);
         self.expires_at.store(expires_us, Ordering::SeqCst);
     }
 
-    pub fn set_error(&mut self, error: &str) {
-        self.last_error.set(error);
+    /// Records a failed fetch: its message, and its kind when it has one.
+    pub fn set_error(&mut self, error: &impl FetchError) {
+        self.last_error.set(error.text());
+        self.last_error_kind = error.kind().map_or(0, FailureKind::code);
+    }
+
+    /// The last error as a role without the right to the details sees it: its kind only.
+    pub fn last_error_kind(&self) -> Option<FailureKind> {
+        FailureKind::from_code(self.last_error_kind)
     }
 
     pub fn count(&self, outcome: usize) {
         if let Some(counter) = self.outcomes.get(outcome) {
             counter.fetch_add(1, Ordering::Relaxed);
         }
+    }
+}
+
+/// A failed fetch as the worker has it: a [`Failure`] (with its kind), or text of no known
+/// kind (the HTTPS client could not be set up).
+pub trait FetchError {
+    fn text(&self) -> &str;
+    fn kind(&self) -> Option<FailureKind>;
+}
+
+impl FetchError for Failure {
+    fn text(&self) -> &str {
+        &self.message
+    }
+
+    fn kind(&self) -> Option<FailureKind> {
+        Some(self.kind)
+    }
+}
+
+impl FetchError for String {
+    fn text(&self) -> &str {
+        self
+    }
+
+    fn kind(&self) -> Option<FailureKind> {
+        None
     }
 }
 

@@ -7,6 +7,7 @@
 use crate::pg::errors::SqlError;
 use crate::runtime::protected;
 use crate::runtime::watch::{bump_enum, bump_string, bump_verification, bump_verification_int};
+use pg_jwt_claims_core::jose::find_private;
 use pgrx::PgSqlErrorCode;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 use std::ffi::{c_char, CStr, CString};
@@ -67,7 +68,7 @@ static INSECURE_LOOPBACK_HTTP: GucSetting<bool> = GucSetting::<bool>::new(false)
 /// The largest JWK Set the key worker keeps for an issuer (its shared memory slot).
 pub const JWKS_MAX_BYTES: i32 = 65_536;
 
-/// A string setting: name, descriptions, storage, context, flags, hook.
+/// A string setting: name, descriptions, storage, context, flags, check hook, assign hook.
 type StringGuc = (
     &'static CStr,
     &'static CStr,
@@ -75,6 +76,7 @@ type StringGuc = (
     &'static GucSetting<Option<CString>>,
     GucContext,
     GucFlags,
+    pgrx::pg_sys::GucStringCheckHook,
     pgrx::pg_sys::GucStringAssignHook,
 );
 
@@ -122,7 +124,8 @@ pub fn init() {
 
 fn define() {
     define_issuers();
-    // SAFETY: the hooks only bump an atomic counter; they cannot panic.
+    // SAFETY: the assign hooks only bump an atomic counter; the check hooks only read their
+    // argument and set the check error strings.
     unsafe {
         GucRegistry::define_string_guc_with_hooks(
             c"pg_jwt_claims.claims_setting",
@@ -161,35 +164,35 @@ fn define() {
         let strings: [StringGuc; 10] = [
             (c"pg_jwt_claims.token", c"The compact JWT of the current request (verify mode).",
              c"Set transaction-locally by jwt_authenticate(); any role may set it, only a token that verifies counts.",
-             &TOKEN, GucContext::Userset, GucFlags::NO_SHOW_ALL, Some(bump_string)),
-            (c"pg_jwt_claims.secret", c"HMAC secret for HS256/384/512 tokens.",
-             c"Visible only to superusers once the library is loaded; used only when the library is preloaded. Prefer pg_jwt_claims.secret_file.",
-             &SECRET, GucContext::Suset, secret, Some(bump_verification)),
+             &TOKEN, GucContext::Userset, GucFlags::NO_SHOW_ALL, None, Some(bump_string)),
+            (c"pg_jwt_claims.secret", c"HMAC secret for HS256/384/512 tokens, for a session's SET only (deprecated).",
+             c"Accepted only from SET in a session: from the configuration files it would be written to the server log on reload, and from ALTER DATABASE/ROLE it is readable by every role. Use pg_jwt_claims.secret_file.",
+             &SECRET, GucContext::Suset, secret, Some(check_secret_source), Some(bump_verification)),
             (c"pg_jwt_claims.secret_file", c"File holding the HMAC secret for HS256/384/512 tokens.",
-             c"Read by the server; it must have no group or world access (0600, or 0640 when owned by root). One trailing newline is ignored.",
-             &SECRET_FILE, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+             c"Read by the server; it must be a regular file with no group or world access (0600, or 0640 when owned by root). One trailing newline is ignored.",
+             &SECRET_FILE, GucContext::Suset, GucFlags::default(), None, Some(bump_verification)),
             (c"pg_jwt_claims.jwks", c"Verification keys: a JWK Set, a JWK, or PEM public keys.",
-             c"Visible only to superusers.",
-             &JWKS, GucContext::Suset, secret, Some(bump_verification)),
+             c"Public keys only: private key material is refused. Visible only to superusers.",
+             &JWKS, GucContext::Suset, secret, Some(check_jwks), Some(bump_verification)),
             (c"pg_jwt_claims.issuer", c"Required iss claim; empty: not checked.", c"",
-             &ISSUER, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+             &ISSUER, GucContext::Suset, GucFlags::default(), None, Some(bump_verification)),
             (c"pg_jwt_claims.audience", c"Accepted aud values, comma-separated; empty: not checked.", c"",
-             &AUDIENCE, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+             &AUDIENCE, GucContext::Suset, GucFlags::default(), None, Some(bump_verification)),
             (c"pg_jwt_claims.authorized_parties", c"Accepted azp values (origins), comma-separated; empty: not checked.",
              c"Clerk recommends checking azp against your frontend origins to prevent CSRF.",
-             &AUTHORIZED_PARTIES, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+             &AUTHORIZED_PARTIES, GucContext::Suset, GucFlags::default(), None, Some(bump_verification)),
             (c"pg_jwt_claims.algorithms", c"Accepted alg values, comma-separated; empty: every supported algorithm.", c"",
-             &ALGORITHMS, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+             &ALGORITHMS, GucContext::Suset, GucFlags::default(), None, Some(bump_verification)),
             (c"pg_jwt_claims.token_types", c"Accepted typ header values, comma-separated, compared exactly; empty: not checked.",
              c"A token without typ is accepted. The default, JWT, refuses an OAuth access token (at+jwt) signed by the same keys, as Clerk's SDK does.",
-             &TOKEN_TYPES, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+             &TOKEN_TYPES, GucContext::Suset, GucFlags::default(), None, Some(bump_verification)),
             (c"pg_jwt_claims.required_claims", c"Claims every token must carry, comma-separated; empty: none.",
              c"Clerk's SDK requires exp and sub; sub is optional by default because Supabase's anon key has none.",
-             &REQUIRED_CLAIMS, GucContext::Suset, GucFlags::default(), Some(bump_verification)),
+             &REQUIRED_CLAIMS, GucContext::Suset, GucFlags::default(), None, Some(bump_verification)),
         ];
-        for (name, short, long, setting, context, flags, hook) in strings {
+        for (name, short, long, setting, context, flags, check, assign) in strings {
             GucRegistry::define_string_guc_with_hooks(
-                name, short, long, setting, context, flags, None, hook, None,
+                name, short, long, setting, context, flags, check, assign, None,
             );
         }
         GucRegistry::define_int_guc_with_hooks(
@@ -273,8 +276,9 @@ fn define_issuers() {
     }
 }
 
-/// Refuses an issuers value the core cannot read, with the reason as the detail: the last good
-/// value stays (a reload with a typo changes nothing).
+/// Refuses an issuers value the core cannot read, or one holding private key material, with
+/// the reason as the detail: the last good value stays (a reload with a typo changes nothing).
+/// The message never quotes the value (Postgres' default one would), which may hold a key.
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn check_issuers(
     newval: *mut *mut c_char,
@@ -284,17 +288,91 @@ unsafe extern "C-unwind" fn check_issuers(
     // SAFETY: Postgres passes the proposed value, NULL or NUL-terminated.
     let value = unsafe { (*newval).as_ref().map(|p| CStr::from_ptr(p)) };
     let Some(value) = value else { return true };
+    let name = "pg_jwt_claims.issuers";
     let problem = match value.to_str() {
         Err(_) => "the value is not valid UTF-8".to_string(),
-        Ok(text) => match pg_jwt_claims_core::issuers::parse(text) {
-            Ok(_) => return true,
-            Err(e) => e,
-        },
+        Ok(text) => {
+            if let Some(found) = find_private(text) {
+                return refuse_private(name, &found);
+            }
+            match pg_jwt_claims_core::issuers::parse(text) {
+                Ok(_) => return true,
+                Err(e) => e,
+            }
+        }
     };
-    let detail = CString::new(problem.replace('\0', "")).unwrap_or_default();
-    // SAFETY: the detail is copied into the current memory context, as GUC_check_errdetail does.
+    refuse(
+        &format!("invalid value for parameter \"{name}\""),
+        &problem,
+        None,
+    )
+}
+
+/// Refuses private key material in `pg_jwt_claims.jwks` (the rest of the value is checked
+/// when it is used, as before).
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn check_jwks(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut std::ffi::c_void,
+    _source: pgrx::pg_sys::GucSource::Type,
+) -> bool {
+    // SAFETY: Postgres passes the proposed value, NULL or NUL-terminated.
+    let value = unsafe { (*newval).as_ref().map(|p| CStr::from_ptr(p)) };
+    let text = value.map(|v| v.to_string_lossy()).unwrap_or_default();
+    match find_private(&text) {
+        None => true,
+        Some(found) => refuse_private("pg_jwt_claims.jwks", &found),
+    }
+}
+
+/// `pg_jwt_claims.secret` only from a session's SET: from the configuration files (and so
+/// ALTER SYSTEM) the postmaster writes every changed value to the server log on reload, and no
+/// flag hides it; from ALTER DATABASE/ROLE … SET or a function's SET clause (validated as
+/// PGC_S_TEST) it is stored in a catalog every role can read. A refused file value never
+/// reaches that log line, which is written only for a value that was applied.
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn check_secret_source(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut std::ffi::c_void,
+    source: pgrx::pg_sys::GucSource::Type,
+) -> bool {
+    use pgrx::pg_sys::GucSource;
+    // SAFETY: Postgres passes the proposed value, NULL or NUL-terminated.
+    let empty = unsafe { (*newval).as_ref().is_none_or(|p| *p == 0) };
+    if empty || matches!(source, GucSource::PGC_S_DEFAULT | GucSource::PGC_S_SESSION) {
+        return true;
+    }
+    refuse(
+        "pg_jwt_claims.secret is accepted only from SET in a session",
+        "A secret in the configuration files (or ALTER SYSTEM) is written to the server log when the configuration is reloaded, and one in ALTER DATABASE, ALTER ROLE or a function's SET clause is stored where every role can read it.",
+        Some("Put the secret in a file only the server can read and set pg_jwt_claims.secret_file."),
+    )
+}
+
+/// The refusal of private key material in a setting: what was found, never the value.
+fn refuse_private(name: &str, found: &pg_jwt_claims_core::jose::PrivateMaterial) -> bool {
+    refuse(
+        &format!("{name} must hold public keys only"),
+        &format!("The value holds {found}. Settings are not secrets: every role can read them (SHOW, pg_settings, or the setting's placeholder before the library loads)."),
+        Some("Give public keys only (a JWK Set, a JWK or PEM public keys); keep an HMAC secret in a file only the server can read, named by pg_jwt_claims.secret_file or an issuer's \"secret_file\"."),
+    )
+}
+
+/// Fails a check hook with this message, detail and hint (SQLSTATE 22023, the check hooks'
+/// default), in place of Postgres' message, which would quote the value.
+fn refuse(message: &str, detail: &str, hint: Option<&str>) -> bool {
+    let text = |s: &str| CString::new(s.replace('\0', "")).unwrap_or_default();
+    let (message, detail) = (text(message), text(detail));
+    let hint = hint.map(text);
+    // SAFETY: the strings are copied into the current memory context, as GUC_check_errmsg and
+    // its siblings do.
     unsafe {
-        pgrx::pg_sys::GUC_check_errdetail_string = pgrx::pg_sys::pstrdup(detail.as_ptr());
+        use pgrx::pg_sys::{pstrdup, GUC_check_errdetail_string, GUC_check_errmsg_string};
+        GUC_check_errmsg_string = pstrdup(message.as_ptr());
+        GUC_check_errdetail_string = pstrdup(detail.as_ptr());
+        if let Some(hint) = hint {
+            pgrx::pg_sys::GUC_check_errhint_string = pstrdup(hint.as_ptr());
+        }
     }
     false
 }

@@ -262,7 +262,7 @@ impl Worker {
                     return;
                 }
             },
-            Err(e) => Err(e.clone()),
+            Err(e) => Err(fetch::Failure::new(fetch::FailureKind::Setup, e.clone())),
         };
         let mut write = store.write();
         let slot = write.slot_mut(i);
@@ -321,7 +321,12 @@ fn fetch_aside(client: Arc<Client>, declared: Issuer) -> Option<FetchResult> {
         .spawn(move || fetch_keys(&client, &declared));
     let fetching = match fetching {
         Ok(handle) => handle,
-        Err(e) => return Some(Err(format!("could not start a fetch: {e}"))),
+        Err(e) => {
+            return Some(Err(fetch::Failure::new(
+                fetch::FailureKind::Setup,
+                format!("could not start a fetch: {e}"),
+            )))
+        }
     };
     while !fetching.is_finished() {
         // A SIGHUP wakes this wait too; its flag stays set for the main loop.
@@ -329,23 +334,29 @@ fn fetch_aside(client: Arc<Client>, declared: Issuer) -> Option<FetchResult> {
             return None;
         }
     }
-    Some(
-        fetching
-            .join()
-            .unwrap_or_else(|_| Err("the fetch failed unexpectedly".into())),
-    )
+    Some(fetching.join().unwrap_or_else(|_| {
+        Err(fetch::Failure::new(
+            fetch::FailureKind::Setup,
+            "the fetch failed unexpectedly",
+        ))
+    }))
 }
 
 /// How often a worker waiting for a fetch looks for a termination.
 const POLL: Duration = Duration::from_millis(50);
 
-type FetchResult = Result<(String, String, Option<u64>, String), String>;
+type FetchResult = Result<(String, String, Option<u64>, String), fetch::Failure>;
 
 fn fetch_keys(client: &Client, declared: &Issuer) -> FetchResult {
     let jwks_uri = match &declared.keys {
         KeySource::JwksUri(url) => url.clone(),
         KeySource::Discovery(url) => client.discover(url, &declared.issuer)?.0,
-        KeySource::Static { .. } => return Err("the issuer has static keys".into()),
+        KeySource::Static { .. } => {
+            return Err(fetch::Failure::new(
+                fetch::FailureKind::UrlRefused,
+                "the issuer has static keys",
+            ))
+        }
     };
     let fetched = client.get(&jwks_uri)?;
     let (set, text) = fetch::check_jwks(&jwks_uri, fetched.body)?;

@@ -126,14 +126,14 @@ function signToken(issuer, key, { claims = {}, alg = key.alg, headerKid = key.ki
 // Issuers
 
 // A mode is `ok`, `down`, `status:<code>`, `malformed`, `oversized[:<bytes>]`, `slow:<ms>`,
-// `badkey` or `hang`. Returns the parsed mode, or null when `text` is none of these.
+// `badkey`, `privatekey` or `hang`. Returns the parsed mode, or null when `text` is none of these.
 function parseMode(text) {
   if (typeof text !== 'string') return null;
   const [name, arg, extra] = text.split(':');
   if (extra !== undefined) return null;
   const int = (s, min, max) => (/^\d+$/.test(s) && +s >= min && +s <= max ? +s : null);
   switch (name) {
-    case 'ok': case 'down': case 'malformed': case 'badkey': case 'hang':
+    case 'ok': case 'down': case 'malformed': case 'badkey': case 'privatekey': case 'hang':
       return arg === undefined ? { name, text } : null;
     case 'status': {
       const code = int(arg, 100, 599);
@@ -236,6 +236,10 @@ function answer(issuer, kind, res) {
       if (kind === 'discovery') return send(res, 200, JSON.stringify(doc), headers);
       return send(res, 200,
         '{"keys":[{"kty":"RSA","kid":"bad","n":"AQAB","e":"AQAB","alg":"RS256"}]}', headers);
+    case 'privatekey': // the real keys with a private member: an issuer publishing its secrets
+      if (kind === 'discovery') return send(res, 200, JSON.stringify(doc), headers);
+      return send(res, 200, JSON.stringify({ keys: doc.keys.map((k) => ({ ...k, d: 'AQAB' })) }),
+        headers);
   }
 }
 
@@ -259,6 +263,10 @@ function onIssuerRequest(req, res) {
     case '/redirect':
       issuer.stats.redirect += 1;
       return send(res, 302, '', { Location: `/${issuer.name}/jwks.json` });
+    case '/redirect-to':
+      // Anywhere the test asks (?to=…): another port, another host, a scheme-relative URL.
+      issuer.stats.redirect += 1;
+      return send(res, 302, '', { Location: url.searchParams.get('to') || '/' });
   }
   return send(res, 404, 'not found');
 }

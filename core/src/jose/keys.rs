@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use spki::SubjectPublicKeyInfoRef;
 use x509_cert::Certificate;
 
+use super::private::find_private;
 use super::token::b64url_decode;
 use super::{quoted, Alg, JoseError};
 
@@ -197,11 +198,18 @@ impl KeySet {
         KeySet::from_secret(material.as_bytes())
     }
 
-    /// Public key material only, for a place that may be readable before it is protected (the
-    /// `pg_jwt_claims.jwks` setting): PEM public keys, a JWK or a JWK Set, without symmetric
-    /// (`oct`) keys. Anything else is an error, never an HMAC secret: a URL or a public text
-    /// pasted there must not become a key anyone can sign with.
+    /// Public key material only, for a place other roles can read (the `pg_jwt_claims.jwks`
+    /// setting, an issuer's static `jwks`) or that an issuer published (a fetched JWK Set): PEM
+    /// public keys, a JWK or a JWK Set, without any private key material ([`find_private`]:
+    /// private JWK members, symmetric `oct` keys, private PEM blocks), even in an entry that
+    /// would be skipped. Anything else is an error, never an HMAC secret: a URL or a public
+    /// text pasted there must not become a key anyone can sign with.
     pub fn parse_public(material: &str) -> Result<KeySet, JoseError> {
+        if let Some(found) = find_private(material) {
+            return Err(JoseError::InvalidKey(format!(
+                "public key material holds private key material ({found}); give public keys only, and keep an HMAC secret in a secret file"
+            )));
+        }
         let trimmed = material.trim();
         if !(trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.contains("-----BEGIN"))
         {
@@ -339,7 +347,7 @@ impl KeySet {
 // ---------------------------------------------------------------------------
 // PEM
 
-const PEM_BEGIN: &str = "-----BEGIN ";
+pub(crate) const PEM_BEGIN: &str = "-----BEGIN ";
 
 fn bad_pem(why: &str) -> JoseError {
     JoseError::InvalidKey(format!("invalid PEM: {why}"))
@@ -408,7 +416,7 @@ fn begin_label(chunk: &str) -> Result<&str, JoseError> {
 }
 
 /// The labels key material uses (`PUBLIC KEY`, `EC PRIVATE KEY`…): upper-case words.
-fn is_label(label: &str) -> bool {
+pub(crate) fn is_label(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 64
         && label

@@ -29,6 +29,7 @@
 //! tests), and no error message contains key material, a secret, or the token.
 
 mod keys;
+mod private;
 mod sign;
 mod token;
 mod validate;
@@ -40,6 +41,7 @@ use std::fmt;
 
 use crate::json::{self, Doc};
 pub use keys::{Key, KeyFamily, KeySet};
+pub use private::{find_private, PrivateMaterial};
 pub use sign::sign;
 pub use token::{decode, decode_docs, Decoded};
 pub use validate::{
