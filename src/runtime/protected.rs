@@ -22,12 +22,12 @@
 //!    configuration (file, `ALTER DATABASE/ROLE`), then Postgres copies the leader's settings
 //!    over it. A protected setting that was configured when the worker loaded but that the
 //!    leader left at its built-in default was lost in the leader: the worker fails closed too.
-//! 3. **A secret that was readable is not used.** A `pg_jwt_claims.secret` from
-//!    `ALTER DATABASE/ROLE … SET` can be read by every role in `pg_db_role_setting`; one from the
-//!    server configuration could be read until the library loaded, unless it was preloaded
-//!    (`shared_preload_libraries` or `session_preload_libraries`). Verification refuses to use
-//!    either (55000) and says to use `pg_jwt_claims.secret_file`, which keeps the secret in a
-//!    file only the server can read, or to preload.
+//! 3. **A secret that was readable is not used.** Since 0.6.0 `pg_jwt_claims.secret` refuses
+//!    every source but a session's own `SET` (its check hook, `settings.rs`: Postgres logs a
+//!    changed configuration value on reload), so a value from the server configuration or
+//!    `ALTER DATABASE/ROLE … SET` is refused at load and rule 1 applies. Should one still be in
+//!    force, verification refuses to use it (55000) and says to use `pg_jwt_claims.secret_file`,
+//!    which keeps the secret in a file only the server can read.
 //!
 //! With the library preloaded, Postgres itself refuses such startup options (FATAL 42501) and
 //! rule 1 only catches invalid values in the server's own configuration.
@@ -265,9 +265,8 @@ pub fn check_secret(name: &CStr, secret: &str) -> Result<(), SqlError> {
     )
     .detail(detail)
     .hint(
-        "Put the secret in a file only the server can read and set pg_jwt_claims.secret_file \
-         (or set pg_jwt_claims.secret in postgresql.conf with the library in \
-         shared_preload_libraries); then rotate the secret, since it may have been read.",
+        "Put the secret in a file only the server can read and set pg_jwt_claims.secret_file; \
+         then rotate the secret, since it may have been read.",
     ))
 }
 
