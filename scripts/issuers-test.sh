@@ -309,7 +309,7 @@ for target in "https://127.0.0.1:$other_port/e/jwks.json" "//127.0.0.1:$other_po
   check "…and nothing was fetched there" "^0 $b_before\$" \
     "$(curl -sf "http://127.0.0.1:$control_other/e/stats" | json jwks) $(jwks_fetches b)"
 done
-check "a plain role sees only the failure's kind, no host or port" '^fetch failed(: redirect refused)?$' \
+check "a plain role sees only the failure's kind, no host or port" '^fetch failed: redirect refused$' \
   "$(q -U alice -c "select last_error from jwt_issuers() where issuer = 'https://redirect.example'")"
 check "a member of pg_read_all_stats sees the whole message" "redirect to another origin refused \\(https://localhost:$https_port" \
   "$(q -c "grant pg_read_all_stats to alice" >/dev/null; q -U alice -c "select last_error from jwt_issuers() where issuer = 'https://redirect.example'"; q -c "revoke pg_read_all_stats from alice" >/dev/null)"
@@ -400,6 +400,36 @@ check "…none failed" '^0$' "$fails"
 check "verifications counted server-wide" '^[0-9]{3,}$' "$(issuer_row "$A" verified)"
 kill "$(cat "$bouncer/pgbouncer.pid")" 2>/dev/null || true
 q -c "alter system reset pg_jwt_claims.mode" -c "select pg_reload_conf()" >/dev/null
+
+# ---------------------------------------------------------------------------------------------
+step "a fast shutdown while the worker waits on a slow issuer"
+# The worker fetches on a thread of its own and watches its latch meanwhile: a termination is
+# seen within 50 ms, whatever the issuer does (here: an answer after 60 s, within a 120 s limit).
+requests() { ctl "$1/stats" "" GET | python3 -c 'import json, sys; print(sum(json.load(sys.stdin).values()))'; }
+q -c "alter system set pg_jwt_claims.http_timeout = 120000" -c "select pg_reload_conf()" >/dev/null
+ctl b/mode '{"mode": "slow:60000"}' >/dev/null
+b_before=$(requests b)
+q -c "select jwt_refresh_keys('$B')" >/dev/null 2>&1 &
+refreshing=$!
+wait_for "the worker to ask b" "[ \"\$(requests b)\" -gt $b_before ]" 20
+t0=$(date +%s%N)
+as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -t 30 -w stop >/dev/null 2>&1 || true
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "the server stopped in $ms ms, not after the issuer's 60 s" '^stopped$' \
+  "$([ ! -f "$dir/data/postmaster.pid" ] && [ "$ms" -lt 20000 ] && echo stopped || echo "still running after $ms ms")"
+wait "$refreshing" || true
+ctl b/mode '{"mode": "ok"}' >/dev/null
+
+step "binary-upgrade mode (as pg_upgrade starts a server): no key worker, nothing fetched"
+fetched_before="$(requests a) $(requests b)"
+as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-b" -w start >/dev/null
+sleep 2
+check "no key worker in binary-upgrade mode" '^$' "$(worker_pid "$dir/data")"
+check "…and no request reached the issuers" "^$fetched_before\$" "$(requests a) $(requests b)"
+as_pg "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+wait_for "the worker back after a normal start" "[ -n \"\$(worker_pid '$dir/data')\" ]" 20
+q -c "alter system reset pg_jwt_claims.http_timeout" -c "select pg_reload_conf()" >/dev/null
 
 # ---------------------------------------------------------------------------------------------
 step "without shared_preload_libraries"
