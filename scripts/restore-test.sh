@@ -139,5 +139,28 @@ verify after rollback: 0" \
        -c "rollback" -c "set role mallory" -c "set request.jwt.claims = '{\"sub\":\"victim\"}'" \
        -c "select 'verify after rollback: ' || count(*) from todos")"
 
+# Only the extension's own table counts: a table of that name that another role created (here
+# in public, open to every role, after the extension's table was dropped from it) neither
+# requires verify mode nor is read at all.
+sql postgres postgres -v ON_ERROR_STOP=1 -c "create database squat" >/dev/null
+sql postgres squat -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+grant create on schema public to public;
+create extension pg_jwt_claims;
+alter extension pg_jwt_claims drop table public.jwt_database_mode;
+drop table public.jwt_database_mode;
+create table todos (user_id text, task text);
+alter table todos enable row level security;
+create policy own_rows on todos using (requesting_user_id() = user_id);
+insert into todos values ('victim', 'secret plans');
+grant select on todos to mallory;
+SQL
+sql mallory squat -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+create table public.jwt_database_mode (mode text);
+insert into public.jwt_database_mode values ('verify');
+grant select on public.jwt_database_mode to public;
+SQL
+check "another role's table of the same name does not decide the mode" "trust: 1" \
+  "$(sql postgres squat -c "set role mallory" -c "set request.jwt.claims = '{\"sub\":\"victim\"}'" -c "select 'trust: ' || count(*) from todos")"
+
 echo "restore-test $version: $passed passed, $failed failed"
 [ "$failed" = 0 ]

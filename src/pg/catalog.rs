@@ -7,8 +7,9 @@
 use pgrx::pg_sys::{self, Oid};
 use std::ffi::CStr;
 
-/// The schema of the extension `name` in this database, `None` when it is not installed.
-pub fn extension_schema(name: &CStr) -> Option<Oid> {
+/// The schema and the owner of the extension `name` in this database, `None` when it is not
+/// installed.
+pub fn extension_schema(name: &CStr) -> Option<(Oid, Oid)> {
     let mut found = None;
     // SAFETY: a heap scan of pg_extension under AccessShareLock with the catalog snapshot, as
     // Postgres' own get_extension_schema does (without its index: the catalog has a few rows).
@@ -29,7 +30,7 @@ pub fn extension_schema(name: &CStr) -> Option<Oid> {
             }
             let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_extension>(tuple);
             if CStr::from_ptr((*form).extname.data.as_ptr()) == name {
-                found = Some((*form).extnamespace);
+                found = Some(((*form).extnamespace, (*form).extowner));
                 break;
             }
         }
@@ -40,8 +41,10 @@ pub fn extension_schema(name: &CStr) -> Option<Oid> {
 }
 
 /// The table `name` in schema `schema` and whether it holds a row visible now; `None` when no
-/// such table exists. The lock taken is kept to the end of the transaction, as a query's is.
-pub fn table_has_rows(schema: Oid, name: &CStr) -> Option<(Oid, bool)> {
+/// such table exists, or when it is owned by a role that is neither `owner` nor a superuser (a
+/// table some other role created under that name, in a schema others can create in). The lock
+/// taken is kept to the end of the transaction, as a query's is.
+pub fn table_has_rows(schema: Oid, name: &CStr, owner: Oid) -> Option<(Oid, bool)> {
     // SAFETY: a name lookup in one schema; InvalidOid when there is no such relation.
     let relid = unsafe { pg_sys::get_relname_relid(name.as_ptr(), schema) };
     if relid == pg_sys::InvalidOid {
@@ -51,7 +54,10 @@ pub fn table_has_rows(schema: Oid, name: &CStr) -> Option<(Oid, bool)> {
     // raise); a heap scan with the catalog snapshot.
     let any = unsafe {
         let rel = pg_sys::table_open(relid, pg_sys::AccessShareLock as _);
-        if (*(*rel).rd_rel).relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char {
+        let form = (*rel).rd_rel;
+        if (*form).relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char
+            || ((*form).relowner != owner && !pg_sys::superuser_arg((*form).relowner))
+        {
             pg_sys::table_close(rel, pg_sys::AccessShareLock as _);
             return None;
         }

@@ -64,7 +64,7 @@ fn required() -> Required {
         };
     }
     let found = catalog::extension_schema(EXTENSION)
-        .and_then(|schema| catalog::table_has_rows(schema, TABLE))
+        .and_then(|(schema, owner)| catalog::table_has_rows(schema, TABLE, owner))
         .map_or(
             Required {
                 table: pg_sys::InvalidOid,
