@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, a type-check of every supported PostgreSQL version, the
-# layer check of the glue, the core crate's unit tests, the fuzz harness's own tests (its invariants
-# and the kept crash inputs), then on PostgreSQL 13, 15, 17 and 18 the #[pg_test]s (cargo pgrx test), the
-# SQL contract (pg_regress), the attacks on verify mode (security-test.sh), declared issuers and the
-# key worker (issuers-test.sh) and the differential test against Clerk's SDK (clerk-parity.sh), then
-# on 15 the
-# release and upgrade checks, the path from the guide, the pgTAP example, the reliability suite,
-# and the .deb with a trusted install.
-# Set-up included; idempotent.
+# Runs every test: formatting and lints, the layer check of the glue, the documentation site, every
+# crate's unit tests (the core, the #[sql_function] macro, the glue's plain tests, the fuzz
+# harness's invariants and kept crash inputs), then on PostgreSQL 13, 14, 15, 16, 17 and 18 the
+# #[pg_test]s (cargo pgrx test), the SQL contract (pg_regress), the attacks on verify mode
+# (security-test.sh), verify mode across dump and restore (restore-test.sh), declared issuers and
+# the key worker (issuers-test.sh) and the differential test against Clerk's SDK
+# (clerk-parity.sh), then on 15 the release and upgrade checks, pg_upgrade to 17 and from 13 to
+# 18, the path from the guide, the pgTAP example, a real PostGraphile, the reliability suite, the
+# demo's install against cargo pgrx's, and the .deb with a trusted install.
+# Set-up included; idempotent. Prints its elapsed time.
 # PGJC_VERSIONS="pg15" limits the versions.
 set -euo pipefail
 test_start=$(date +%s)
@@ -28,7 +29,6 @@ cargo clippy --locked --all-targets -p pg_jwt_claims_core -p pg_jwt_claims_macro
   -p pg_jwt_claims_bench_crypto --features pg_jwt_claims_core/fetch -- -D warnings
 echo "== the glue's layers: functions -> runtime -> pg, no module importing one that imports it back"
 python3 "$REPO/scripts/check-layers.py"
-bash "$REPO/scripts/check-versions.sh"
 echo "== the documentation site (mkdocs, strict: a broken link or a missing page fails)"
 bash "$REPO/scripts/docs.sh"
 # A Rust developer's first command, as it is: the core crate (claims, Clerk, strict JSON, JOSE with
@@ -41,7 +41,7 @@ cargo test --locked --quiet --workspace
 echo "== the local test issuer the key worker is tested against (tests/issuers)"
 bash "$REPO/tests/issuers/selftest.sh"
 
-for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
+for v in ${PGJC_VERSIONS:-pg13 pg14 pg15 pg16 pg17 pg18}; do
   echo "== $v: unit tests and #[pg_test]s"
   fresh_dir "$PGJC_RUN/test-$v"
   # shellcheck disable=SC2046
@@ -64,10 +64,14 @@ for v in ${PGJC_VERSIONS:-pg13 pg15 pg17 pg18}; do
 done
 echo "== upgrades, release script, and the path from the guide (pg15)"
 bash "$REPO/scripts/upgrade-test.sh"
+echo "== pg_upgrade with the extension preloaded and in use: 15 -> 17 and 13 -> 18"
+bash "$REPO/scripts/pg-upgrade-test.sh"
 echo "== the Clerk v2 walkthrough (pg15, debug build)"
 PGJC_DEMO_PROFILE=debug bash "$REPO/scripts/demo-clerk.sh" >/dev/null
 echo "== pgTAP example (pg15)"
 bash "$REPO/scripts/pgtap.sh"
+echo "== behind a real PostGraphile 4: per-claim settings, typed and nested readers, pooled load (pg15)"
+bash "$REPO/scripts/postgraphile-test.sh"
 echo "== reliability: PgBouncer load, faults, replica, parallel workers, memory (pg15)"
 bash "$REPO/scripts/stress.sh"
 echo "== the demo installs what cargo pgrx install installs (pg15, release)"
