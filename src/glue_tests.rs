@@ -1,7 +1,7 @@
 //! `#[pg_test]`s for the glue: the generation cache, the per-call-site cache and adoption of
 //! the claims setting, seen from inside one backend.
 
-#[cfg(feature = "pg_test")]
+#[cfg(any(test, feature = "pg_test"))] // and the module only with the feature (lib.rs)
 #[pgrx::pg_schema]
 mod tests {
     use pgrx::prelude::*;
